@@ -6,6 +6,7 @@
 static const sk_keygroup *const groups[] = {
     &sk_keys_core, &sk_keys_observe, &sk_keys_beta,
     &sk_keys_coag, &sk_keys_pde,     &sk_keys_particles,
+    &sk_keys_coalescent,
 };
 
 size_t sk_keys_count(void) {

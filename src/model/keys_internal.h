@@ -16,4 +16,5 @@ extern const sk_keygroup sk_keys_beta;       /* [beta] */
 extern const sk_keygroup sk_keys_coag;       /* [coagulation] */
 extern const sk_keygroup sk_keys_pde;        /* [pde] */
 extern const sk_keygroup sk_keys_particles;  /* [particles] */
+extern const sk_keygroup sk_keys_coalescent; /* [coalescent] */
 #endif
