@@ -73,7 +73,9 @@ int sk_kingman_run(uint64_t n, const double *times, size_t ntimes, long long rep
   if (nthreads < 1) nthreads = 1;
   if ((long long)nthreads > replicas) nthreads = (int)replicas;
   /* batches of replicas: slots folded in replica order after each batch */
-  const long long B = 64 * (long long)nthreads;
+  long long B = (long long)((16u << 20) / (ntimes * sizeof(uint64_t) + 16));
+  if (B < 2 * (long long)nthreads) B = 2 * (long long)nthreads;
+  if (B > replicas) B = replicas;
   sk_kingman_results *r = calloc(1, sizeof *r);
   uint64_t *slot = malloc((size_t)B * ntimes * sizeof *slot);
   int *rcs = calloc((size_t)B, sizeof *rcs);

@@ -26,7 +26,8 @@
  * An unordered pair {a, b} is proposed with probability 2/n0^2,
  * (m_a + m_b)/(M n0) and 2 m_a m_b / M^2 respectively, so it coagulates at
  * rate K(m_a, m_b)/V exactly. Sub-intervals hold about n0/32 proposals, so
- * the slots emptied by coagulations cost a few per cent of the proposals.
+ * the slots emptied by coagulations cost a few per cent of the proposals (and
+ * a lone particle is noticed soon).
  * The particle of an atom is found with a union-find forest over the atoms
  * (union by mass, path halving): the root of a tree is the particle and holds
  * its mass. Proposals do not depend on the state, so the memory they will
@@ -316,7 +317,7 @@ static void advance_fast(sk_ml *s, double T) {
     double rem = T - s->t, h = rem;
     int last = 1;
     double target = (double)(s->n / SUBINT + 1);
-    if (s->mode != MODE_MUL && lam * rem > target) {
+    if (lam * rem > target) {
       h = target / lam;
       last = 0;
     }
@@ -384,9 +385,11 @@ static int g_merge(sk_ml *s, int gi, uint64_t ii, int gj, uint64_t ij) {
   return SK_OK;
 }
 
+/* Row sums R_g for every group (empty ones too: a particle may enter them),
+ * and S. */
 static void gen_refresh(sk_ml *s) {
   double S = 0;
-  for (int g = 0; g <= s->gtop; ++g) {
+  for (int g = 0; g < CL_NGROUPS; ++g) {
     double r = 0;
     for (int h = 0; h <= s->gtop; ++h) r += s->khat[g][h] * (double)s->g[h].n;
     s->R[g] = r;

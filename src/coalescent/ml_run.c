@@ -70,7 +70,12 @@ int sk_ml_run(const sk_ml_kernel *k, const sk_ml_run_opts *o, sk_ml_results **ou
   int nthreads = omp_get_max_threads();
   if (nthreads < 1) nthreads = 1;
   if ((long long)nthreads > R) nthreads = (int)R;
-  const long long B = 2 * (long long)nthreads; /* replicas per batch: memory only */
+  /* Replicas per batch: enough to keep the threads busy between folds (one
+   * parallel region per batch), few enough that their values take <= 16 MB.
+   * The batch size changes neither the results nor their order. */
+  long long B = (long long)((16u << 20) / (stride * sizeof(double) + 16));
+  if (B < 2 * (long long)nthreads) B = 2 * (long long)nthreads;
+  if (B > R) B = R;
 
   sk_ml_results *r = calloc(1, sizeof *r);
   sk_ml **mls = calloc((size_t)nthreads, sizeof *mls);
