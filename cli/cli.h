@@ -67,4 +67,5 @@ int sk_cli_open_out(sk_cli *c, sk_out **out);
 
 /* Subcommands. */
 int sk_cmd_keys(int argc, char **argv);
+int sk_cmd_beta(int argc, char **argv);
 #endif

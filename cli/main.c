@@ -13,6 +13,7 @@ typedef struct {
 
 static const command commands[] = {
     {"keys", sk_cmd_keys, "list every model key with its default and help"},
+    {"beta", sk_cmd_beta, "coagulation propensity beta from the recipe (1.8)-(1.9)"},
 };
 
 static void usage(FILE *f) {

@@ -199,6 +199,21 @@ int sk_beta_solution_u_se(const sk_beta_solution *s, const double *x, long long 
   return isfinite(*u) ? SK_OK : SK_ERANGE;
 }
 
+double sk_beta_solution_u_err(const sk_beta_solution *s, const double *x, double *err) {
+  if (s->grid) return sk_grid_u_err(s->grid, x, err);
+  double u, se;
+  if (s->mc) {
+    sk_mc_u(s->mc, x, 0, &u, &se);
+    *err = se;
+    return u;
+  }
+  u = sk_beta_solution_u(s, x);
+  /* radial: the relative integration tolerance, with a margin (measured
+   * errors of u are ~1e-13, docs/beta.md) */
+  *err = s->radial ? 100 * s->radial->tol * fabs(u) + 1e-15 : NAN;
+  return u;
+}
+
 void sk_beta_solution_info(const sk_beta_solution *s, sk_beta_info *info) {
   memset(info, 0, sizeof *info);
   info->dim = s->dim;

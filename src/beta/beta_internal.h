@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "smolkin/beta.h"
+#include "smolkin/rng.h"
 
 /* Radial solver state: checkpoints of the Riccati form of (1.8) on [0, 1]
  * (see radial.c). */
@@ -53,6 +54,7 @@ void sk_grid_free(sk_grid *g);
 double sk_grid_int_Vw(const sk_grid *g);
 double sk_grid_err_est(const sk_grid *g);
 double sk_grid_u(const sk_grid *g, const double *x);
+double sk_grid_u_err(const sk_grid *g, const double *x, double *err);
 int sk_grid_n(const sk_grid *g);
 int sk_grid_iterations(const sk_grid *g);
 
@@ -65,6 +67,9 @@ void sk_mc_survival(const sk_mc *m, double *p, double *se);
 /* u(x) estimated from `paths` killed Brownian paths started at x. */
 void sk_mc_u(const sk_mc *m, const double *x, long long paths, double *u, double *se);
 long long sk_mc_paths(const sk_mc *m);
+/* From x with |x| = rho > 1: the first point of the unit sphere hit by
+ * Brownian motion, given that it hits (exterior harmonic measure). */
+void sk_mc_exterior_hit(sk_rng *r, int d, const double *x, double rho, double *y);
 double sk_mc_mean_steps(const sk_mc *m);
 
 #endif

@@ -164,7 +164,9 @@ static int conv_init(conv *c, int N, double h, sk_error *err) {
     if (!fftw_threads_ready) fftw_threads_ready = fftw_init_threads() ? 1 : -1;
     if (fftw_threads_ready > 0) {
       saved = fftw_planner_nthreads();
-      fftw_plan_with_nthreads(omp_get_max_threads());
+      /* threads pay off only for large transforms; small ones are slower
+       * threaded (synchronisation), badly so on a loaded machine */
+      fftw_plan_with_nthreads(M >= 128 ? omp_get_max_threads() : 1);
     }
     c->fwd = fftw_plan_dft_r2c_3d(M, M, M, c->in, c->out, FFTW_ESTIMATE);
     c->bwd = fftw_plan_dft_c2r_3d(M, M, M, c->out, c->in, FFTW_ESTIMATE);
@@ -430,4 +432,13 @@ static double level_u(const level *L, double lambda, const double *x) {
 double sk_grid_u(const sk_grid *g, const double *x) {
   double u1 = level_u(&g->lv[1], g->lambda, x), u2 = level_u(&g->lv[2], g->lambda, x);
   return (4 * u2 - u1) / 3;
+}
+
+/* u(x) with the error estimate |R(N/2,N) - R(N/4,N/2)| (as for beta). */
+double sk_grid_u_err(const sk_grid *g, const double *x, double *err) {
+  double u0 = level_u(&g->lv[0], g->lambda, x), u1 = level_u(&g->lv[1], g->lambda, x);
+  double u2 = level_u(&g->lv[2], g->lambda, x);
+  double R1 = (4 * u1 - u0) / 3, R2 = (4 * u2 - u1) / 3;
+  *err = fabs(R2 - R1) + fabs(u2 - u1) / 3 + CG_RTOL * fabs(R2);
+  return R2;
 }

@@ -62,7 +62,7 @@ static void unit_vec(sk_rng *r, int d, double *e) {
 
 /* From x with |x| = rho > 1, the point where the motion first hits the unit
  * sphere, given that it does. */
-static void exterior_hit(sk_rng *r, int d, const double *x, double rho, double *y) {
+void sk_mc_exterior_hit(sk_rng *r, int d, const double *x, double rho, double *y) {
   double s = 1.0 / rho, xs[SK_MAX_DIM], e[SK_MAX_DIM];
   double one_m_s2 = (1.0 - s) * (1.0 + s);
   for (int i = 0; i < d; ++i) xs[i] = x[i] / (rho * rho);
@@ -96,7 +96,7 @@ static int run_path(const sk_mc *m, sk_rng *r, double *x, long long *steps) {
       double rho = sqrt(r2);
       double hit = pow(rho, 2 - d);
       if (sk_rng_uniform(r) >= hit) return 0; /* escapes for ever */
-      exterior_hit(r, d, x, rho, xi);
+      sk_mc_exterior_hit(r, d, x, rho, xi);
       memcpy(x, xi, (size_t)d * sizeof *x);
     }
     double T = sk_rng_exp(r) / m->Lam;
@@ -155,7 +155,7 @@ static int run_many(const sk_mc *m, start_mode mode, const double *x0, uint64_t 
       sk_rng_init(&r, m->seed, (uint64_t)i, counter, domain);
       if (mode == START_V) sample_start(m, &r, x);
       else if (mode == START_AT) memcpy(x, x0, (size_t)d * sizeof *x);
-      else exterior_hit(&r, d, x0, rho0, x);
+      else sk_mc_exterior_hit(&r, d, x0, rho0, x);
       int res = run_path(m, &r, x, &k.steps);
       if (res > 0) ++k.killed;
       else if (res < 0) ++k.unfinished;
