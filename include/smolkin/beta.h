@@ -98,8 +98,8 @@ int sk_beta_solution_u_se(const sk_beta_solution *s, const double *x, long long 
                           double *se);
 
 /* u(x) with the method's own error estimate (absolute): radial: from the
- * integration tolerance; grid: |R(N/2,N) - R(N/4,N/2)| from three grids,
- * as for beta; mc: the standard error (paths as in sk_beta_solution_u_se). */
+ * integration tolerance; grid: |R(N/2,N) - R(N/4,N/2)| + |u_N - u_{N/2}|
+ * from three grids (docs/beta.md); mc: the standard error (paths as in sk_beta_solution_u_se). */
 double sk_beta_solution_u_err(const sk_beta_solution *s, const double *x, double *err);
 
 /* Method details, for reports. */
