@@ -39,10 +39,11 @@ typedef struct {
 static int rhs(double r, const double y[], double f[], void *p) {
   const rhs_params *P = p;
   double V = sk_kernel_radial(P->V, r);
-  double q = y[0], J = y[2];
+  double q = y[0], J = y[2], rd = 1;
+  for (int i = 1; i < P->d; ++i) rd *= r; /* r^(d-1) */
   f[0] = P->lambda * V - q * q - (double)(P->d - 1) * q / r;
   f[1] = q;
-  f[2] = V * pow(r, P->d - 1) - q * J;
+  f[2] = V * rd - q * J;
   return GSL_SUCCESS;
 }
 

@@ -39,6 +39,8 @@ struct sk_beta_kernel {
   cheb_piece *piece;
   size_t npieces;
   double verified_err; /* max |h_interp - h_direct| at the check points */
+  sk_beta_opts opts;   /* for direct solves outside the interpolated range */
+  const sk_kernel *V;
   long solves;
   double s_lo, s_hi;
 };
@@ -189,6 +191,21 @@ int sk_beta_kernel_create(const sk_model *m, long long nmax, const sk_beta_opts 
     double Dlo = 2 * fmin(dif1, difn), Dhi = 2 * fmax(dif1, difn);
     bk->s_lo = log(bk->alpha / Dhi);
     bk->s_hi = log(bk->alpha / Dlo);
+    if (o.method == SK_BETA_GRID && o.grid_n == 0) {
+      /* one grid size for every lambda, so that g is a smooth function of
+       * lambda: the size the automatic choice needs at the largest lambda
+       * (the hardest case) */
+      sk_beta_solution *sol;
+      rc = sk_beta_solve(V, bk->alpha / Dlo, 1.0, &o, &sol, err);
+      if (rc) goto fail;
+      sk_beta_info info;
+      sk_beta_solution_info(sol, &info);
+      sk_beta_solution_free(sol);
+      c.opts.grid_n = info.grid_n;
+      ++bk->solves;
+    }
+    bk->opts = c.opts;
+    bk->V = V;
     if (bk->s_hi - bk->s_lo < 1e-13 * (1 + fabs(bk->s_lo))) {
       bk->mode = BK_CONST;
       rc = eval_g(&c, bk->alpha / Dhi, &bk->g_const, err);
@@ -232,6 +249,13 @@ double sk_beta_kernel_eval(const sk_beta_kernel *bk, long long n1, long long n2)
     case BK_CONST: b = D * bk->g_const; break;
     default: {
       double s = log(alpha / D);
+      if (s < bk->s_lo - 1e-12 * (1 + fabs(bk->s_lo)) || s > bk->s_hi + 1e-12 * (1 + fabs(bk->s_hi))) {
+        /* outside the tabulated range (alpha(n, m) not constant): solve */
+        sk_beta_result r;
+        if (sk_beta_compute(bk->V, alpha, D, &bk->opts, &r, NULL)) return NAN;
+        b = r.beta;
+        break;
+      }
       size_t lo = 0, hi = bk->npieces;
       while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;

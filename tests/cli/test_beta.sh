@@ -59,7 +59,7 @@ fi
 for K in bump gauss; do
   expect_exit 0 "$SMOLKIN" beta --kernel $K --json --profile "$TMP/r_$K.csv" && cp "$TMP/out" "$TMP/r_$K.json"
   expect_exit 0 "$SMOLKIN" beta --kernel $K --method grid --json --profile "$TMP/g_$K.csv" && cp "$TMP/out" "$TMP/g_$K.json"
-  expect_exit 0 "$SMOLKIN" beta --kernel $K --method mc --paths 100000 --json --profile "$TMP/m_$K.csv" && cp "$TMP/out" "$TMP/m_$K.json"
+  expect_exit 0 "$SMOLKIN" beta --kernel $K --method mc --paths 40000 --json --profile "$TMP/m_$K.csv" && cp "$TMP/out" "$TMP/m_$K.json"
   # 4 standard errors: false-failure rate 6e-5
   if $PY - "$TMP" $K <<'EOF'
 import json, sys, csv
