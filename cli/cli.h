@@ -67,6 +67,7 @@ int sk_cli_open_out(sk_cli *c, sk_out **out);
 
 /* Subcommands. */
 int sk_cmd_keys(int argc, char **argv);
+int sk_cmd_beta(int argc, char **argv);
 int sk_cmd_coalescent(int argc, char **argv);
 int sk_cmd_kingman(int argc, char **argv);
 /* cmd_coalescent.c: inserts --set run.T=<last of --times> when only --times

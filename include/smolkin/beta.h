@@ -85,6 +85,50 @@ double sk_beta_kernel_eval(const sk_beta_kernel *bk, long long n1, long long n2)
 int sk_beta_model_table(const sk_model *m, long long K, const sk_beta_opts *opts, double *table,
                         sk_error *err);
 
+/* ---- Additions to the contract (beta helper). ---- */
+
+/* "radial", "grid", "mc"; and the inverse (SK_EINVAL for an unknown name). */
+const char *sk_beta_method_name(sk_beta_method m);
+int sk_beta_method_parse(const char *name, sk_beta_method *m);
+
+/* u(x) with a standard error: mc estimates it from `paths` killed paths
+ * started at x (0: as many as the solve used; reproducible for a given x);
+ * radial and grid give se = 0 (their accuracy is in err_est). */
+int sk_beta_solution_u_se(const sk_beta_solution *s, const double *x, long long paths, double *u,
+                          double *se);
+
+/* u(x) with the method's own error estimate (absolute): radial: from the
+ * integration tolerance; grid: |R(N/2,N) - R(N/4,N/2)| + |u_N - u_{N/2}|
+ * from three grids (docs/beta.md); mc: the standard error (paths as in sk_beta_solution_u_se). */
+double sk_beta_solution_u_err(const sk_beta_solution *s, const double *x, double *err);
+
+/* Method details, for reports. */
+typedef struct sk_beta_info {
+  int dim;
+  double alpha, dsum, lambda; /* lambda = alpha / dsum */
+  double beta_flux;           /* radial: DSUM |S| (d-2) c  (the returned beta) */
+  double beta_volume;         /* radial: alpha int V w (the other form) */
+  double u_exterior_c;        /* radial: u = c r^(2-d) for r >= 1 */
+  long radial_steps;          /* radial: accepted ODE steps */
+  int grid_n, grid_iterations; /* grid: finest N per axis, CG iterations there */
+  long long mc_paths;
+  double mc_mean_steps;       /* mc: mean Poisson-clock rings per path */
+} sk_beta_info;
+void sk_beta_solution_info(const sk_beta_solution *s, sk_beta_info *info);
+
+/* Newtonian capacity of supp V where it is known (supp V a centred ball of
+ * radius R: (d-2) |S^{d-1}| R^(d-2)); NaN otherwise (grid kernels). As
+ * alpha -> infinity, beta -> DSUM * Cap(supp V) (SPEC §3). */
+double sk_beta_capacity(const sk_kernel *V);
+
+/* Interpolation details of a beta kernel: Chebyshev pieces (0 when no
+ * interpolation is needed), direct solves spent building it, and the
+ * largest relative difference between interpolant and direct solves at
+ * the check points. */
+size_t sk_beta_kernel_pieces(const sk_beta_kernel *bk);
+long sk_beta_kernel_solves(const sk_beta_kernel *bk);
+double sk_beta_kernel_verified_error(const sk_beta_kernel *bk);
+
 #ifdef __cplusplus
 }
 #endif

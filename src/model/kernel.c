@@ -38,6 +38,7 @@ typedef struct {
 } numbuf;
 
 static int read_numbers(const char *path, numbuf *nb, sk_error *err) {
+  memset(nb, 0, sizeof *nb); /* callers free nb->v and nb->line on every path */
   FILE *f = fopen(path, "r");
   if (!f) return sk_error_set(err, SK_EINVAL, "cannot open '%s': %s", path, strerror(errno));
   char buf[8192];
