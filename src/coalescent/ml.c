@@ -54,8 +54,8 @@ enum { MODE_CONST = 0, MODE_ADD, MODE_MUL, MODE_GENERAL };
 static const char *const mode_names[] = {"constant", "additive", "multiplicative", "general"};
 
 #define RING 64       /* proposals whose random words are held ahead */
-#define AHEAD1 24     /* first prefetch, in proposals ahead */
-#define AHEAD2 10     /* second prefetch (the memory the first one pointed to) */
+#define AHEAD1 40     /* first prefetch, in proposals ahead */
+#define AHEAD2 16     /* second prefetch (the memory the first one pointed to) */
 #define SUBINT 32     /* uniformization: about n0 / SUBINT proposals per sub-interval */
 #define REFRESH 1024  /* general sampler: row sums recomputed every REFRESH events */
 
@@ -196,12 +196,18 @@ static void run_const(sk_ml *s, uint64_t P, uint64_t n0) {
 
 /* --------------------------------------------- additive, multiplicative */
 
-/* The root (particle) of atom x, halving the path on the way. */
+/* The root (particle) of atom x, halving the path on the way. The common
+ * cases (x a root, or a child of one) take no data-dependent branch. */
 static inline uint32_t uf_find(int32_t *par, uint32_t x) {
+  int32_t p = par[x];
+  uint32_t r = p < 0 ? x : (uint32_t)p; /* a root, unless x is deeper */
+  int32_t gp = par[r];
+  if (__builtin_expect(gp < 0, 1)) return r;
+  /* depth >= 2: halve the path from x */
   for (;;) {
-    int32_t p = par[x];
+    p = par[x];
     if (p < 0) return x;
-    int32_t gp = par[p];
+    gp = par[p];
     if (gp < 0) return (uint32_t)p;
     par[x] = gp;
     x = (uint32_t)gp;
@@ -213,15 +219,11 @@ static inline uint32_t uf_find(int32_t *par, uint32_t x) {
 static inline uint32_t uf_merge(sk_ml *s, uint32_t ra, uint32_t rb) {
   int32_t *par = s->par;
   uint64_t ma = (uint64_t)-(int64_t)par[ra], mb = (uint64_t)-(int64_t)par[rb];
-  if (ma < mb) {
-    uint32_t t = ra;
-    ra = rb;
-    rb = t;
-  }
-  par[ra] = -(int32_t)(ma + mb);
-  par[rb] = (int32_t)ra;
+  uint32_t big = ma >= mb ? ra : rb, small = ma >= mb ? rb : ra;
+  par[big] = -(int32_t)(ma + mb);
+  par[small] = (int32_t)big;
   account(s, ma, mb, ma + mb);
-  return rb;
+  return small;
 }
 
 /* Additive: rb (drawn from the list of roots) joins ra's tree, whatever the
@@ -238,7 +240,10 @@ static inline void uf_attach(sk_ml *s, uint32_t ra, uint32_t rb) {
 
 /* Prefetches for the proposal d = AHEAD1 ahead (its atoms' entries) and the
  * one AHEAD2 ahead (the entries those point to). */
-static inline void uf_prefetch(sk_ml *s, uint64_t n0, int additive) {
+/* always_inline: as a separate function GCC deems it free of side effects
+ * (prefetches do not count) and deletes the calls. */
+__attribute__((always_inline)) static inline void uf_prefetch(sk_ml *s, uint64_t n0,
+                                                               int additive) {
   const int32_t *par = s->par;
   const uint64_t *p1 = s->ring[(s->puse - 1 + AHEAD1) % RING];
   const uint64_t *p2 = s->ring[(s->puse - 1 + AHEAD2) % RING];
@@ -274,11 +279,16 @@ static void run_add(sk_ml *s, uint64_t P, uint64_t n0) {
   s->proposals += P;
 }
 
-/* Drops the DEAD entries from the list of roots (between sub-intervals). */
+/* Drops the DEAD entries from the list of roots (between sub-intervals);
+ * branch-free, as about one entry in six is DEAD at random places. */
 static void roots_compact(sk_ml *s) {
+  uint32_t *r = s->roots;
   uint64_t k = 0;
-  for (uint64_t i = 0; i < s->nroots; ++i)
-    if (s->roots[i] != DEAD) s->roots[k++] = s->roots[i];
+  for (uint64_t i = 0; i < s->nroots; ++i) {
+    uint32_t x = r[i];
+    r[k] = x;
+    k += x != DEAD;
+  }
   s->nroots = k;
 }
 
@@ -305,7 +315,7 @@ static void advance_fast(sk_ml *s, double T) {
     double k = s->kscale, lam;
     if (s->mode == MODE_ADD) {
       /* the list of roots has n live entries among nroots */
-      if (s->nroots - s->n > s->nroots / 8) roots_compact(s);
+      if (s->nroots - s->n > s->nroots / 6) roots_compact(s);
       n0 = s->nroots;
     }
     if (s->mode == MODE_CONST)

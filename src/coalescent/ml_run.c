@@ -134,15 +134,15 @@ int sk_ml_run(const sk_ml_kernel *k, const sk_ml_run_opts *o, sk_ml_results **ou
       for (size_t i = 0; i < nt && !lrc; ++i) {
         lrc = sk_ml_advance(s, o->times[i], e);
         if (lrc) break;
-        const double iv = 1.0 / sk_ml_volume(s);
+        const double V = sk_ml_volume(s);
         double *x = v + i * nq;
-        x[0] = (double)sk_ml_particles(s) * iv;
-        x[1] = (double)sk_ml_total_mass(s) * iv;
-        x[2] = (double)sk_ml_sum_squares(s) * iv;
-        x[3] = (double)sk_ml_tail_mass(s) * iv;
-        x[4] = (double)sk_ml_max_mass(s) * iv;
-        for (size_t m = 0; m < nm; ++m) x[5 + m] = (double)sk_ml_count(s, o->masses[m]) * iv;
-        for (size_t m = 0; m < nspec; ++m) x[5 + nm + m] = (double)sk_ml_count(s, m + 1) * iv;
+        x[0] = (double)sk_ml_particles(s) / V;
+        x[1] = (double)sk_ml_total_mass(s) / V;
+        x[2] = (double)sk_ml_sum_squares(s) / V;
+        x[3] = (double)sk_ml_tail_mass(s) / V;
+        x[4] = (double)sk_ml_max_mass(s) / V;
+        for (size_t m = 0; m < nm; ++m) x[5 + m] = (double)sk_ml_count(s, o->masses[m]) / V;
+        for (size_t m = 0; m < nspec; ++m) x[5 + nm + m] = (double)sk_ml_count(s, m + 1) / V;
       }
       if (!lrc) {
         evs[2 * q] = (double)sk_ml_events(s);
