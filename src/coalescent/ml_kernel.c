@@ -77,14 +77,19 @@ double sk_ml_kernel_scale(const sk_ml_kernel *k) { return k->scale; }
  *   beta <= max over the corners of beta/R  x  max over the corners of R,
  * a sound bound; a relative margin of 1e-8 covers the interpolation of g
  * (accurate to ~1e-10). The simulation checks every evaluated K against it. */
+#define RECIPE_CACHE 256 /* beta(n, m) tabulated for n, m <= this (512 KB) */
+
 typedef struct {
   sk_beta_kernel *bk;
   int d, radius_power;
   double chi;
+  uint64_t ncache;
+  double *cache; /* cache[(n-1) ncache + m-1] = sk_beta_kernel_eval(n, m) */
 } recipe_ctx;
 
 static double recipe_K(void *ctx, uint64_t n, uint64_t m) {
   const recipe_ctx *c = ctx;
+  if (n <= c->ncache && m <= c->ncache) return c->cache[(n - 1) * c->ncache + (m - 1)];
   return sk_beta_kernel_eval(c->bk, (long long)n, (long long)m);
 }
 
@@ -110,6 +115,7 @@ static void recipe_free(void *ctx) {
   recipe_ctx *c = ctx;
   if (!c) return;
   sk_beta_kernel_free(c->bk);
+  free(c->cache);
   free(c);
 }
 
@@ -126,6 +132,25 @@ static int create_recipe(const sk_model *m, sk_ml_kernel **out, sk_error *err) {
   c->d = sk_model_params(m)->dim;
   c->radius_power = strcmp(sk_model_get_string(m, "particles.radius_law"), "power") == 0;
   c->chi = sk_model_get_double(m, "particles.chi");
+  /* the same values, looked up: the small masses take most proposals */
+  uint64_t nc = (uint64_t)nmax < RECIPE_CACHE ? (uint64_t)nmax : RECIPE_CACHE;
+  c->cache = malloc(nc * nc * sizeof *c->cache);
+  if (!c->cache) {
+    recipe_free(c);
+    return sk_error_set(err, SK_ENOMEM, "out of memory");
+  }
+  for (uint64_t n = 1; n <= nc; ++n)
+    for (uint64_t q = 1; q <= nc; ++q) {
+      double v = sk_beta_kernel_eval(c->bk, (long long)n, (long long)q);
+      if (!(v >= 0) || !isfinite(v)) {
+        sk_error_set(err, SK_ENUMERIC, "kernel = recipe: beta(%llu, %llu) = %g", (unsigned long long)n,
+                     (unsigned long long)q, v);
+        recipe_free(c);
+        return SK_ENUMERIC;
+      }
+      c->cache[(n - 1) * nc + (q - 1)] = v;
+    }
+  c->ncache = nc;
   rc = sk_ml_kernel_create_custom(recipe_K, recipe_bound, c, (uint64_t)nmax, "recipe", out, err);
   if (rc) {
     recipe_free(c);
