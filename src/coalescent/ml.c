@@ -29,9 +29,12 @@
  * the slots emptied by coagulations cost a few per cent of the proposals (and
  * a lone particle is noticed soon).
  * The particle of an atom is found with a union-find forest over the atoms
- * (union by mass, path halving): the root of a tree is the particle and holds
- * its mass. Proposals do not depend on the state, so the memory they will
- * touch is prefetched several proposals ahead.
+ * (path halving; the root of a tree is the particle and holds its mass). The
+ * multiplicative kernel merges by mass; the additive one attaches the
+ * particle drawn from the list under the other, so that the root leaving the
+ * list is the one whose slot is known (it is marked DEAD there; the list is
+ * compacted between sub-intervals). Proposals do not depend on the state, so
+ * the memory they will touch is prefetched ahead, in two stages.
  *
  * Other kernels (and every kernel with SK_ML_SAMPLER_GENERAL): particles are
  * kept in one compact array per mass group g (2^g <= m < 2^(g+1)), with a
