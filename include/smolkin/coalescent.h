@@ -61,9 +61,10 @@ int sk_ml_kernel_create_custom(sk_ml_kernel_fn K, sk_ml_bound_fn bound, void *ct
                                uint64_t nmax, const char *name, sk_ml_kernel **k,
                                sk_error *err);
 /* From the model's [coagulation] section: kernel = constant | additive |
- * multiplicative (times scale) | recipe (beta(n, m) of the model, masses up
- * to [coagulation] nmax) | table (the file, masses up to its size).
- * SK_ERANGE when a kernel is not available in this build. */
+ * multiplicative (times scale) | recipe (beta(n, m) of the model) | table
+ * (the file [coagulation] table). recipe and table are defined for masses up
+ * to [coagulation] nmax; heavier particles do not coagulate (as the mass that
+ * leaves the ODE's tracked range). The model must outlive the kernel. */
 int sk_ml_kernel_create_from_model(const sk_model *m, sk_ml_kernel **k, sk_error *err);
 void sk_ml_kernel_free(sk_ml_kernel *k);
 

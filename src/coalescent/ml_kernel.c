@@ -6,6 +6,7 @@
 
 #include "coalescent/cl_internal.h"
 #include "smolkin/beta.h"
+#include "smolkin/coag.h"
 
 static const char *const classical_names[] = {"constant", "additive", "multiplicative"};
 
@@ -161,6 +162,78 @@ static int create_recipe(const sk_model *m, sk_ml_kernel **out, sk_error *err) {
   return SK_OK;
 }
 
+/* ------------------------------------------------------------- table */
+
+/* K(n, m) from [coagulation] table, read by the ODE module's reader
+ * (sk_coag_create_table, direct path: the file's values, unapproximated).
+ * The bound over a rectangle of masses is the largest of the maxima of the
+ * dyadic blocks [2^g, 2^(g+1)) x [2^h, 2^(h+1)) it meets, computed once from
+ * the table. */
+typedef struct {
+  sk_coag *c;
+  uint64_t nmax;
+  double bmax[CL_NGROUPS][CL_NGROUPS];
+} table_ctx;
+
+static double table_K(void *ctx, uint64_t n, uint64_t m) {
+  const table_ctx *t = ctx;
+  return sk_coag_kernel(t->c, (long long)n, (long long)m);
+}
+
+static int ilog2(uint64_t x) { return 63 - __builtin_clzll(x); }
+
+static double table_bound(void *ctx, uint64_t nl, uint64_t nh, uint64_t ml, uint64_t mh) {
+  const table_ctx *t = ctx;
+  double b = 0;
+  for (int g = ilog2(nl); g <= ilog2(nh); ++g)
+    for (int h = ilog2(ml); h <= ilog2(mh); ++h)
+      if (t->bmax[g][h] > b) b = t->bmax[g][h];
+  return b;
+}
+
+static void table_free(void *ctx) {
+  table_ctx *t = ctx;
+  if (!t) return;
+  sk_coag_free(t->c);
+  free(t);
+}
+
+static int create_table(const sk_model *m, sk_ml_kernel **out, sk_error *err) {
+  const char *path = sk_model_get_string(m, "coagulation.table");
+  if (!path[0])
+    return sk_model_key_error(m, "coagulation.kernel", err,
+                              "kernel = table needs [coagulation] table = FILE");
+  long long nmax = sk_model_get_int(m, "coagulation.nmax");
+  table_ctx *t = calloc(1, sizeof *t);
+  if (!t) return sk_error_set(err, SK_ENOMEM, "out of memory");
+  sk_coag_opts o;
+  sk_coag_opts_init(&o);
+  o.path = SK_COAG_PATH_DIRECT;
+  int rc = sk_coag_create_table(path, nmax, &o, &t->c, err);
+  if (rc) {
+    free(t);
+    if (strstr(err->msg, "rows but nmax"))
+      return sk_model_key_error(m, "coagulation.nmax", err, "%s", err->msg);
+    sk_error_prefix(err, "%s: [coagulation] table: ", sk_model_origin(m, "coagulation.table"));
+    return rc;
+  }
+  t->nmax = (uint64_t)nmax;
+  for (uint64_t n = 1; n <= t->nmax; ++n)
+    for (uint64_t q = 1; q <= t->nmax; ++q) {
+      double v = sk_coag_kernel(t->c, (long long)n, (long long)q);
+      double *b = &t->bmax[ilog2(n)][ilog2(q)];
+      if (v > *b) *b = v;
+    }
+  rc = sk_ml_kernel_create_custom(table_K, table_bound, t, t->nmax, "table", out, err);
+  if (rc) {
+    table_free(t);
+    return rc;
+  }
+  (*out)->owned = t;
+  (*out)->owned_free = table_free;
+  return SK_OK;
+}
+
 int sk_ml_kernel_create_from_model(const sk_model *m, sk_ml_kernel **out, sk_error *err) {
   *out = NULL;
   const char *kname = sk_model_get_string(m, "coagulation.kernel");
@@ -171,8 +244,15 @@ int sk_ml_kernel_create_from_model(const sk_model *m, sk_ml_kernel **out, sk_err
     return sk_ml_kernel_create_classical(SK_COAG_ADDITIVE, scale, out, err);
   if (strcmp(kname, "multiplicative") == 0)
     return sk_ml_kernel_create_classical(SK_COAG_MULTIPLICATIVE, scale, out, err);
+  /* as in the ODE: scale multiplies only the classical kernels */
+  if (sk_model_is_set(m, "coagulation.scale") && scale != 1)
+    return sk_model_key_error(m, "coagulation.scale", err,
+                              "scale multiplies only the classical kernels (kernel = %s; "
+                              "accepted: leave it at 1)",
+                              kname);
   if (strcmp(kname, "recipe") == 0) return create_recipe(m, out, err);
+  if (strcmp(kname, "table") == 0) return create_table(m, out, err);
   return sk_model_key_error(m, "coagulation.kernel", err,
-                            "the Marcus-Lushnikov process in this build supports "
-                            "(accepted: constant, additive, multiplicative, recipe)");
+                            "unknown to the Marcus-Lushnikov process (accepted: constant, "
+                            "additive, multiplicative, recipe, table)");
 }

@@ -113,6 +113,27 @@ bad 'unknown option' coalescent --kernel constant --bogus 3
 bad '\[run\] N = 0: out of range' kingman --n 0
 bad '\[run\] times = 2,1: element 2' kingman --times 2,1
 
+# --- table and recipe kernels (general sampler; masses above nmax do not coagulate) ---
+printf '# K(n,m)\n1 2 3\n2 1 2\n3 2 1\n' > "$TMP/k3.txt"
+if expect_exit 0 "$SMOLKIN" coalescent --kernel table --set coagulation.table="$TMP/k3.txt" --nmax 3 \
+     --N 3000 --times 0.5,4 --replicas 3 --masses 1,3 --json; then
+  $PY -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["kernel"] == "table" and d["sampler"] == "general", d
+r = d["results"]
+assert r[1]["tail_mass"] > 0.5, r[1]          # most mass has left masses 1..3 by t = 4
+assert abs(r[1]["M1"] - 1) < 1e-15' "$TMP/out" && pass "table kernel"
+fi
+printf '1 2\n2 x\n' > "$TMP/bad_k.txt"
+bad 'bad_k.txt:2: .x. is not a number' coalescent --kernel table --set coagulation.table="$TMP/bad_k.txt" --nmax 2
+bad '\[coagulation\] nmax = 5: .*the table has 3 rows but nmax = 5' coalescent --kernel table --set coagulation.table="$TMP/k3.txt" --nmax 5
+bad '\[coagulation\] scale = 2: scale multiplies only the classical kernels' coalescent --kernel recipe --scale 2
+expect_exit 0 "$SMOLKIN" coalescent --kernel recipe --set interaction.alpha=3 --nmax 32 --N 20000 \
+  --times 0.5 --replicas 2 --json && \
+  $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["kernel"]=="recipe" and 0 < d["results"][0]["M0"] < 1, d' "$TMP/out" && \
+  pass "recipe kernel"
+
 # --- Kingman ---
 if expect_exit 0 "$SMOLKIN" kingman --n 100000 --times 0.01,0.1,1,5 --replicas 300 --seed 4 --json; then
   $PY - "$TMP/out" <<'EOF' && pass "kingman JSON" || fail "kingman JSON"

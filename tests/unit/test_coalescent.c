@@ -702,6 +702,53 @@ static void test_recipe_kernel(void **state) {
   sk_model_free(m);
 }
 
+/* ---------------------------------------------------------- table kernel */
+
+/* K(n, m) from a [coagulation] table file (the ODE module's reader), not
+ * monotone, with nmax = 4 < the total mass 6, so that heavier particles are
+ * inert: bounds against brute force, and the law of a small system against
+ * the forward equation (chi-square at level 1e-6). */
+static void test_table_kernel(void **state) {
+  (void)state;
+  const char *path = sk_test_write_file("ml_table.txt",
+                                        "# a symmetric, non-monotone kernel\n"
+                                        "1.0, 0.2, 3.0, 0.5, 9\n"
+                                        "0.2, 2.0, 0.1, 1.5, 9\n"
+                                        "3.0, 0.1, 0.7, 0.0, 9\n"
+                                        "0.5, 1.5, 0.0, 4.0, 9\n"
+                                        "9,   9,   9,   9,   9\n");
+  sk_model *m;
+  sk_error err;
+  assert_int_equal(sk_model_create(&m, &err), SK_OK);
+  char a1[600];
+  snprintf(a1, sizeof a1, "coagulation.table=%s", path);
+  assert_int_equal(sk_model_set_assignment(m, "coagulation.kernel=table", "test", &err), SK_OK);
+  assert_int_equal(sk_model_set_assignment(m, a1, "test", &err), SK_OK);
+  assert_int_equal(sk_model_set_assignment(m, "coagulation.nmax=4", "test", &err), SK_OK);
+  assert_int_equal(sk_model_finalize(m, &err), SK_OK);
+  sk_ml_kernel *k;
+  if (sk_ml_kernel_create_from_model(m, &k, &err)) fail_msg("%s", err.msg);
+  assert_string_equal(sk_ml_kernel_name(k), "table");
+  assert_true(sk_ml_kernel_nmax(k) == 4);
+  assert_close(sk_ml_kernel_eval(k, 1, 3), 3.0, 0, 0);
+  assert_close(sk_ml_kernel_eval(k, 4, 3), 0.0, 0, 0);
+  assert_true(sk_ml_kernel_eval(k, 5, 1) == 0); /* beyond nmax: inert (the 9s are ignored) */
+  for (uint64_t nl = 1; nl <= 4; ++nl)
+    for (uint64_t nh = nl; nh <= 4; ++nh)
+      for (uint64_t ml = 1; ml <= 4; ++ml)
+        for (uint64_t mh = ml; mh <= 4; ++mh) {
+          double mx = 0;
+          for (uint64_t n = nl; n <= nh; ++n)
+            for (uint64_t q = ml; q <= mh; ++q)
+              if (sk_ml_kernel_eval(k, n, q) > mx) mx = sk_ml_kernel_eval(k, n, q);
+          assert_true(k->bound(k->ctx, nl, nh, ml, mh) >= mx);
+        }
+  const uint64_t init[] = {6};
+  small_system_one("table", k, SK_ML_SAMPLER_AUTO, init, 1, 2.0, 20000);
+  sk_ml_kernel_free(k);
+  sk_model_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_invariants),        cmocka_unit_test(test_reproducible),
@@ -710,6 +757,7 @@ int main(void) {
       cmocka_unit_test(test_constant_vs_tavare), cmocka_unit_test(test_kingman_formula),
       cmocka_unit_test(test_kingman_sim),       cmocka_unit_test(test_exp_sampler),
       cmocka_unit_test(test_poisson_sampler),   cmocka_unit_test(test_recipe_kernel),
+      cmocka_unit_test(test_table_kernel),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
