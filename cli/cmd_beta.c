@@ -146,6 +146,7 @@ typedef struct {
   double *table, *dif;
   size_t pieces;
   long solves;
+  char variant[128];
   double verified;
   double seconds;
 } table_out;
@@ -164,6 +165,7 @@ static int build_table(sk_cli *c, const sk_beta_opts *opts, table_out *t) {
     for (long long m = 1; m <= K; ++m) t->table[(n - 1) * K + (m - 1)] = sk_beta_kernel_eval(bk, n, m);
   }
   t->pieces = sk_beta_kernel_pieces(bk);
+  snprintf(t->variant, sizeof t->variant, "%s", sk_beta_kernel_variant(bk));
   t->solves = sk_beta_kernel_solves(bk);
   t->verified = sk_beta_kernel_verified_error(bk);
   sk_beta_kernel_free(bk);
@@ -175,7 +177,7 @@ static int write_table(sk_cli *c, sk_out *out, const table_out *t, const char *m
   long long K = t->K;
   FILE *f = sk_out_csv(out, "beta_table.csv", &c->err);
   if (!f) return c->err.code ? c->err.code : SK_EIO;
-  fprintf(f, "# beta(n,m) from the recipe (1.8)-(1.9); method %s; dsum = dif(n) + dif(m)\n", method);
+  fprintf(f, "# beta(n,m): %s; method %s; dsum = dif(n) + dif(m)\n", t->variant, method);
   fprintf(f, "n,m,dsum,beta\n");
   for (long long n = 1; n <= K; ++n)
     for (long long m = 1; m <= K; ++m)
@@ -189,8 +191,8 @@ static int write_table(sk_cli *c, sk_out *out, const table_out *t, const char *m
   if (!rc) {
     hid_t ds = H5Dopen2(h, "beta", H5P_DEFAULT);
     if (ds >= 0) {
-      sk_h5_attr_string(ds, "description",
-                        "beta[n-1][m-1] = beta(n,m), the recipe (1.8)-(1.9) with DSUM = dif(n)+dif(m)");
+      sk_h5_attr_string(ds, "description", "beta[n-1][m-1] = beta(n,m), DSUM = dif(n)+dif(m)");
+      sk_h5_attr_string(ds, "variant", t->variant);
       sk_h5_attr_string(ds, "method", method);
       sk_h5_attr_int64(ds, "nmax", K);
       sk_h5_attr_double(ds, "alpha", sk_model_params(c->model)->alpha);
@@ -406,6 +408,7 @@ int sk_cmd_beta(int argc, char **argv) {
     if (nmax > 0) {
       sk_json_begin_object(&j, "table");
       sk_json_int(&j, "nmax", nmax);
+      sk_json_string(&j, "variant", tab.variant);
       sk_json_double(&j, "beta_1_1", tab.table[0]);
       sk_json_double(&j, "beta_nmax_nmax", tab.table[nmax * nmax - 1]);
       sk_json_int(&j, "chebyshev_pieces", (int64_t)tab.pieces);
@@ -436,9 +439,9 @@ int sk_cmd_beta(int argc, char **argv) {
       printf("  profile: %zu points in %s; max u |x|^(d-2) over |x| >= 1 = %.6g (Lemma 6.3: <= 1)\n",
              prof.n, profile_path, prof.max_ratio);
     if (nmax > 0)
-      printf("  table: beta(n,m), n,m <= %lld, in %s/beta_table.{csv,h5} (%zu Chebyshev pieces, "
-             "interpolation verified to %.2g)\n",
-             nmax, sk_out_dir(out), tab.pieces, tab.verified);
+      printf("  table: beta(n,m), n,m <= %lld, in %s/beta_table.{csv,h5}: %s (%zu Chebyshev "
+             "pieces, interpolation verified to %.2g)\n",
+             nmax, sk_out_dir(out), tab.variant, tab.pieces, tab.verified);
     printf("  seed %llu, model hash %s, %.3g s\n", (unsigned long long)P->seed, hex, seconds);
   }
 done:

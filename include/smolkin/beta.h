@@ -126,6 +126,10 @@ double sk_beta_capacity(const sk_kernel *V);
  * largest relative difference between interpolant and direct solves at
  * the check points. */
 size_t sk_beta_kernel_pieces(const sk_beta_kernel *bk);
+/* What the kernel evaluates: "recipe (1.8)-(1.9)", "naive alpha int V
+ * (range_exponent < 1)", "formula (2.4), d = 2", with the radius-law factor
+ * named when it applies. */
+const char *sk_beta_kernel_variant(const sk_beta_kernel *bk);
 long sk_beta_kernel_solves(const sk_beta_kernel *bk);
 double sk_beta_kernel_verified_error(const sk_beta_kernel *bk);
 

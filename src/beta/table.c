@@ -273,6 +273,18 @@ double sk_beta_kernel_eval(const sk_beta_kernel *bk, long long n1, long long n2)
 }
 
 size_t sk_beta_kernel_pieces(const sk_beta_kernel *bk) { return bk->npieces; }
+
+const char *sk_beta_kernel_variant(const sk_beta_kernel *bk) {
+  switch (bk->mode) {
+    case BK_NAIVE:
+      return bk->radius_power ? "naive alpha int V (range_exponent < 1) x (r_n + r_m)^(d-2)"
+                              : "naive alpha int V (range_exponent < 1)";
+    case BK_FORMULA2D: return "formula (2.4), d = 2";
+    default:
+      return bk->radius_power ? "recipe (1.8)-(1.9) x (r_n + r_m)^(d-2), r_n = n^chi"
+                              : "recipe (1.8)-(1.9)";
+  }
+}
 long sk_beta_kernel_solves(const sk_beta_kernel *bk) { return bk->solves; }
 double sk_beta_kernel_verified_error(const sk_beta_kernel *bk) { return bk->verified_err; }
 

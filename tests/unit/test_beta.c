@@ -454,6 +454,7 @@ static void test_beta_kernel_variants(void **state) {
         double D = sk_model_dif(m, n) + sk_model_dif(m, k), R = pow(n, 0.25) + pow(k, 0.25);
         assert_close(sk_beta_kernel_eval(bk, n, k), R * R * ball_bessel(4, 10, D), 1e-10, 0);
       }
+    assert_non_null(strstr(sk_beta_kernel_variant(bk), "(r_n + r_m)^(d-2)"));
     /* the table agrees with eval and is symmetric */
     double *t = malloc(50 * 50 * sizeof *t);
     assert_int_equal(sk_beta_model_table(m, 50, NULL, t, &err), SK_OK);
@@ -474,6 +475,7 @@ static void test_beta_kernel_variants(void **state) {
     sk_beta_kernel *bk;
     assert_int_equal(sk_beta_kernel_create(m, 10, NULL, &bk, &err), SK_OK);
     assert_close(sk_beta_kernel_eval(bk, 2, 9), 10 * sk_kernel_integral(sk_model_kernel(m)), 1e-15, 0);
+    assert_non_null(strstr(sk_beta_kernel_variant(bk), "naive"));
     sk_beta_kernel_free(bk);
     sk_model_free(m);
   }
@@ -485,6 +487,7 @@ static void test_beta_kernel_variants(void **state) {
     assert_int_equal(sk_beta_kernel_create(m, 10, NULL, &bk, &err), SK_OK);
     double D = 1.0 / 2 + 1.0 / 5, A = 3 * M_PI, P = 2 * M_PI * D;
     assert_close(sk_beta_kernel_eval(bk, 2, 5), P * A / (P + A), 1e-14, 0);
+    assert_non_null(strstr(sk_beta_kernel_variant(bk), "(2.4)"));
     sk_beta_kernel_free(bk);
     sk_model_free(m);
   }
