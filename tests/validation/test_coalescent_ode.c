@@ -8,7 +8,9 @@
  *   additive:       f_n = e^-t (n x)^(n-1) e^(-n x) / n!,  M0 = e^-t,  M2 = e^(2t)
  *   multiplicative: f_n = n^(n-2) t^(n-1) e^(-n t) / n!,  M0 = 1 - t/2,  M2 = 1/(1 - t)  (t < 1)
  * (Ziff, Ernst & Hendriks, J. Phys. A 16 (1983); Aldous, Bernoulli 5 (1999);
- * derivations in docs/coalescent.md), taken from include/smolkin/ode.h.
+ * derivations in docs/coalescent.md). They are written out below: the ODE
+ * module's sk_ode_exact_* (include/smolkin/ode.h, branch ode) had not landed
+ * when this test was written; they should replace exact_f/M0/M2 then.
  *
  * Statistics. For each (kernel, N, time, observable) the mean over R
  * independent replicas is compared with the exact value in units of its
@@ -38,7 +40,7 @@
 #include "smolkin/util.h"
 #include "testutil.h"
 
-/* --- exact solutions: temporary closed forms until sk_ode_exact_* lands --- */
+/* --- exact solutions (closed forms above; to be replaced by sk_ode_exact_*) --- */
 static double exact_f(int kind, double t, int n) {
   double nn = n;
   if (kind == SK_COAG_CONSTANT) {
