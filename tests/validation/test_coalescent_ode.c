@@ -8,9 +8,8 @@
  *   additive:       f_n = e^-t (n x)^(n-1) e^(-n x) / n!,  M0 = e^-t,  M2 = e^(2t)
  *   multiplicative: f_n = n^(n-2) t^(n-1) e^(-n t) / n!,  M0 = 1 - t/2,  M2 = 1/(1 - t)  (t < 1)
  * (Ziff, Ernst & Hendriks, J. Phys. A 16 (1983); Aldous, Bernoulli 5 (1999);
- * derivations in docs/coalescent.md). They are written out below: the ODE
- * module's sk_ode_exact_* (include/smolkin/ode.h, branch ode) had not landed
- * when this test was written; they should replace exact_f/M0/M2 then.
+ * derivations in docs/coalescent.md and docs/ode.md), evaluated by the ODE
+ * module's sk_ode_exact_* (include/smolkin/ode_exact.h).
  *
  * Statistics. For each (kernel, N, time, observable) the mean over R
  * independent replicas is compared with the exact value in units of its
@@ -37,27 +36,19 @@
 #include <string.h>
 
 #include "smolkin/coalescent.h"
+#include "smolkin/ode_exact.h"
 #include "smolkin/util.h"
 #include "testutil.h"
 
-/* --- exact solutions (closed forms above; to be replaced by sk_ode_exact_*) --- */
+/* --- exact solutions: the ODE module's closed forms (ode_exact.h, Z = 1, scale = 1) --- */
 static double exact_f(int kind, double t, int n) {
-  double nn = n;
-  if (kind == SK_COAG_CONSTANT) {
-    double tau = t / 2;
-    return exp((nn - 1) * log(tau) - (nn + 1) * log1p(tau));
-  }
-  if (kind == SK_COAG_ADDITIVE) {
-    double x = -expm1(-t);
-    return exp(-t + (nn - 1) * log(nn * x) - nn * x - lgamma(nn + 1));
-  }
-  return exp((nn - 2) * log(nn) + (nn - 1) * log(t) - nn * t - lgamma(nn + 1));
+  return sk_ode_exact_f((sk_coag_kind)kind, 1.0, 1.0, n, t);
 }
 static double exact_M0(int kind, double t) {
-  return kind == SK_COAG_CONSTANT ? 1 / (1 + t / 2) : kind == SK_COAG_ADDITIVE ? exp(-t) : 1 - t / 2;
+  return sk_ode_exact_moment((sk_coag_kind)kind, 1.0, 1.0, 0, t);
 }
 static double exact_M2(int kind, double t) {
-  return kind == SK_COAG_CONSTANT ? 1 + t : kind == SK_COAG_ADDITIVE ? exp(2 * t) : 1 / (1 - t);
+  return sk_ode_exact_moment((sk_coag_kind)kind, 1.0, 1.0, 2, t);
 }
 
 /* ----------------------------------------------------------- replicas */
@@ -291,8 +282,7 @@ static void test_gelation(void **state) {
   for (int i = 0; i < NT; ++i) {
     double t = times[i], th = 1;
     for (int it = 0; it < 200; ++it) th = 1 - exp(-t * th); /* contraction for t > 1 */
-    double m0 = 0;
-    for (int n = 1; n < 200000; ++n) m0 += exact_f(SK_COAG_MULTIPLICATIVE, t, n);
+    double m0 = exact_M0(SK_COAG_MULTIPLICATIVE, t); /* Flory's sol M0 */
     const int qs[5] = {Q_MAX, Q_F1, Q_F2, Q_F5, Q_M0};
     const double ex[5] = {th, exact_f(SK_COAG_MULTIPLICATIVE, t, 1),
                           exact_f(SK_COAG_MULTIPLICATIVE, t, 2),
