@@ -17,7 +17,7 @@
  *                that the outflow is below tolerance, or pde.rmax); the
  *                number and mass that cross it are accounted as outflow;
  *                Crank–Nicolson in time (backward-Euler start).
- * Coagulation per cell by the Bogacki–Shampine 3(2) pair with local error
+ * Coagulation per cell by the Dormand–Prince 5(4) pair with local error
  * control (pde.rtol / pde.atol) and positivity (a step giving f_n < 0 is
  * rejected). Step of the splitting: pde.dt, or the documented rule in
  * docs/pde.md. OpenMP over masses (diffusion) and cells (coagulation);
@@ -51,9 +51,13 @@ typedef struct sk_pde_opts {
                        largest initial density */
   int coagulation;  /* 0: diffusion only (for tests of the diffusion part) */
   int nthreads;     /* 0: omp_get_max_threads() */
+  /* called after every splitting step with the time reached (progress
+   * reports); NULL: none */
+  void (*progress)(double t, void *ctx);
+  void *progress_ctx;
 } sk_pde_opts;
 
-/* Defaults (cells = 0, rmax = box = dt = 0, rtol = 1e-8, atol = 1e-14,
+/* Defaults (cells = 0, rmax = box = dt = 0, rtol = 1e-6, atol = 1e-14,
  * coagulation = 1, nthreads = 0). */
 void sk_pde_opts_init(sk_pde_opts *o);
 /* The [pde] section's values. */

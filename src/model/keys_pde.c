@@ -12,7 +12,7 @@ static const sk_keydef keys[] = {
      "0: automatic, twice the automatic rmax"},
     {"pde", "dt", SK_KEY_DOUBLE, "0", 0, SK_INF, 0, NULL,
      "splitting step; 0: min(T/40, 0.2 / largest loss rate sum_m K(n,m) f_m at t = 0)"},
-    {"pde", "rtol", SK_KEY_DOUBLE, "1e-8", 1e-14, 0.1, 0, NULL,
+    {"pde", "rtol", SK_KEY_DOUBLE, "1e-6", 1e-14, 0.1, 0, NULL,
      "coagulation sub-steps: relative tolerance of the local error control"},
     {"pde", "atol", SK_KEY_DOUBLE, "1e-14", 0, 1, SK_KEYF_MIN_OPEN, NULL,
      "coagulation sub-steps: absolute tolerance, in units of the largest initial density"},

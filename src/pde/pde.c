@@ -51,7 +51,7 @@ struct sk_pde {
 
 void sk_pde_opts_init(sk_pde_opts *o) {
   memset(o, 0, sizeof *o);
-  o->rtol = 1e-8;
+  o->rtol = 1e-6;
   o->atol = 1e-14;
   o->coagulation = 1;
 }
@@ -285,7 +285,7 @@ static int threads_setup(sk_pde *p, sk_error *err) {
   for (int t = 0; t < T; ++t) {
     int rc = sk_coag_ws_alloc(p->coag, &p->ws[t], err);
     if (rc) return rc;
-    p->scr[t] = malloc((size_t)(7 * p->M + 8) * sizeof(double));
+    p->scr[t] = malloc((size_t)(9 * p->M + 8) * sizeof(double));
     /* radial: column + two tridiagonal scratch columns */
     p->col[t] = fftw_malloc((p->geo == GEO_RADIAL ? 3 * p->nc : p->nc + 3 * (size_t)p->N) *
                             sizeof(double));
@@ -528,7 +528,23 @@ static void diffuse(sk_pde *p, double tau) {
 
 /* ------------------------------------------------------------ coagulation */
 
-/* Bogacki–Shampine 3(2) over [0, dt] for one cell; 0 or SK_ENUMERIC. */
+/* Dormand–Prince 5(4) tableau. */
+static const double DP_A[6][5] = {
+    {1.0 / 5},
+    {3.0 / 40, 9.0 / 40},
+    {44.0 / 45, -56.0 / 15, 32.0 / 9},
+    {19372.0 / 6561, -25360.0 / 2187, 64448.0 / 6561, -212.0 / 729},
+    {9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656},
+    {35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784}};
+static const double DP_B[6] = {35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784,
+                               11.0 / 84};
+/* 5th-order minus embedded 4th-order weights (stages 1..7) */
+static const double DP_E[7] = {71.0 / 57600,      0,           -71.0 / 16695, 71.0 / 1920,
+                               -17253.0 / 339200, 22.0 / 525, -1.0 / 40};
+
+/* Dormand–Prince 5(4) over [0, dt] for one cell, with local error control
+ * (max norm, atol + rtol |y|) and positivity (a step giving any
+ * f_n < -1e-2 atol is rejected); 0 or SK_ENUMERIC. */
 static int coag_cell(sk_pde *p, int tid, size_t cell, double dt) {
   size_t M = (size_t)p->M;
   double *y = p->f + cell * M;
@@ -539,15 +555,15 @@ static int coag_cell(sk_pde *p, int tid, size_t cell, double dt) {
       break;
     }
   if (!any) return 0;
-  double *k1 = p->scr[tid], *k2 = k1 + M, *k3 = k2 + M, *k4 = k3 + M, *yt = k4 + M,
-         *yn = yt + M;
+  double *k[7], *yt = p->scr[tid] + 7 * M, *yn = yt + M;
+  for (int s = 0; s < 7; ++s) k[s] = p->scr[tid] + (size_t)s * M;
   sk_coag_ws *ws = p->ws[tid];
   const sk_coag *c = p->coag;
   double rtol = p->o.rtol, atol = p->atol_abs, negtol = -1e-2 * atol;
-  double r1, r2, r3, r4;
+  double r[7];
   double t = 0, h = p->hlast[cell];
   if (h > dt) h = dt;
-  sk_coag_rhs(c, ws, y, k1, &r1);
+  sk_coag_rhs(c, ws, y, k[0], &r[0]);
   long long nrhs = 1, nrej = 0;
   double hprop = h;
   int rc = 0;
@@ -557,32 +573,44 @@ static int coag_cell(sk_pde *p, int tid, size_t cell, double dt) {
       h = dt - t;
       last = 1;
     }
-    for (size_t n = 0; n < M; ++n) yt[n] = y[n] + 0.5 * h * k1[n];
-    sk_coag_rhs(c, ws, yt, k2, &r2);
-    for (size_t n = 0; n < M; ++n) yt[n] = y[n] + 0.75 * h * k2[n];
-    sk_coag_rhs(c, ws, yt, k3, &r3);
+    for (int s = 1; s <= 5; ++s) {
+      for (size_t n = 0; n < M; ++n) {
+        double a = 0;
+        for (int q = 0; q < s; ++q) a += DP_A[s - 1][q] * k[q][n];
+        yt[n] = y[n] + h * a;
+      }
+      sk_coag_rhs(c, ws, yt, k[s], &r[s]);
+    }
     double mn = 0;
     for (size_t n = 0; n < M; ++n) {
-      yn[n] = y[n] + h * (2.0 / 9 * k1[n] + 1.0 / 3 * k2[n] + 4.0 / 9 * k3[n]);
+      double a = 0;
+      for (int q = 0; q < 6; ++q) a += DP_B[q] * k[q][n];
+      yn[n] = y[n] + h * a;
       if (yn[n] < mn) mn = yn[n];
     }
-    sk_coag_rhs(c, ws, yn, k4, &r4);
-    nrhs += 3;
+    sk_coag_rhs(c, ws, yn, k[6], &r[6]);
+    nrhs += 6;
     double en = 0;
     for (size_t n = 0; n < M; ++n) {
-      double e = h * (-5.0 / 72 * k1[n] + 1.0 / 12 * k2[n] + 1.0 / 9 * k3[n] - 1.0 / 8 * k4[n]);
+      double e = 0;
+      for (int q = 0; q < 7; ++q) e += DP_E[q] * k[q][n];
+      e *= h;
       double sc = atol + rtol * fmax(fabs(y[n]), fabs(yn[n]));
-      double q = fabs(e) / sc;
-      if (q > en) en = q;
+      double qq = fabs(e) / sc;
+      if (qq > en) en = qq;
     }
-    double fac = en > 0 ? 0.9 * pow(en, -1.0 / 3) : 5;
+    double fac = en > 0 ? 0.9 * pow(en, -0.2) : 5;
     if (fac > 5) fac = 5;
     if (fac < 0.2) fac = 0.2;
     if (en <= 1 && mn >= negtol) {
-      p->tail[cell] += h * (2.0 / 9 * r1 + 1.0 / 3 * r2 + 4.0 / 9 * r3);
+      double a = 0;
+      for (int q = 0; q < 6; ++q) a += DP_B[q] * r[q];
+      p->tail[cell] += h * a;
       memcpy(y, yn, M * sizeof *y);
-      memcpy(k1, k4, M * sizeof *k1);
-      r1 = r4;
+      double *tmp = k[0];
+      k[0] = k[6];
+      k[6] = tmp;
+      r[0] = r[6];
       if (mn < p->minf_t[tid]) p->minf_t[tid] = mn;
       t = last ? dt : t + h;
       if (!last || fac < 1) hprop = h * fac;
@@ -636,6 +664,7 @@ int sk_pde_advance(sk_pde *p, double t1, sk_error *err) {
                           p->o.rtol, p->o.atol, p->t + (double)k * tau);
     diffuse(p, k + 1 < n ? tau : 0.5 * tau);
     p->steps++;
+    if (p->o.progress) p->o.progress(p->t + (double)(k + 1) * tau, p->o.progress_ctx);
   }
   p->t = t1;
   return SK_OK;

@@ -76,7 +76,7 @@ static void test_uniform_torus_vs_exact_ode(void **state) {
       snprintf(kern, sizeof kern, "coagulation.kernel=%s", kinds[k]);
       snprintf(dimb, sizeof dimb, "model.dim=%d", dim);
       sk_model *m = model("model.geometry=torus", dimb, kern, "coagulation.scale=1.3",
-                          "coagulation.nmax=400", "initial.Z=0.7", "run.T=1", "run.times=0.5,1",
+                          "coagulation.nmax=400", "pde.rtol=1e-9", "initial.Z=0.7", "run.T=1", "run.times=0.5,1",
                           NULL);
       sk_pde *p = make(m, dim == 1 ? 8 : 4, 0, 1);
       double worst = 0;
