@@ -17,9 +17,11 @@
  *                that the outflow is below tolerance, or pde.rmax); the
  *                number and mass that cross it are accounted as outflow;
  *                Crank–Nicolson in time (backward-Euler start).
- * Coagulation per cell by the Dormand–Prince 5(4) pair with local error
- * control (pde.rtol / pde.atol) and positivity (a step giving f_n < 0 is
- * rejected). Step of the splitting: pde.dt, or the documented rule in
+ * Coagulation per cell over each splitting step: one Euler step when the
+ * whole change is below atol, else one Heun step when the Heun–Euler 2(1)
+ * error estimate meets the tolerance, else Dormand–Prince 5(4) sub-steps;
+ * local error control (pde.rtol / pde.atol) and positivity (a step giving
+ * f_n < -1e-2 atol is rejected). Step of the splitting: pde.dt, or the documented rule in
  * docs/pde.md. OpenMP over masses (diffusion) and cells (coagulation);
  * results are bitwise identical for any thread count.
  *
@@ -113,6 +115,8 @@ typedef struct sk_pde_stats {
   double dt_last;          /* the last splitting step */
   long long coag_rhs;      /* evaluations of C over all cells */
   long long coag_rejected; /* rejected coagulation sub-steps */
+  long long coag_euler;    /* cell steps taken by one Euler step (change below atol) */
+  long long coag_heun;     /* cell steps taken by one Heun step (error estimate met) */
   double clipped;          /* total |negative number| set to 0 after diffusion
                               (rounding of the FFT; Crank–Nicolson overshoot),
                               with the field rescaled to keep its integral */
