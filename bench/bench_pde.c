@@ -1,6 +1,8 @@
 /* Benchmark of the coagulation–diffusion solver (include/smolkin/pde.h).
  *
- *   bench_pde [radial|torus|torus128|evals|all] [dt]     (default: all = evals radial torus)
+ *   bench_pde [radial|torus|torus128|evals|all] [dt] [Tstop]
+ *                                  (default: all = evals radial torus; Tstop ends a
+ *                                   torus/torus128 run early, for extrapolations)
  *
  * radial    3-D radial grid, 4096 cells x 1024 masses to T = 10: Gaussian cloud
  *           (sigma = 1, Z = 1) of monomers, dif(n) = n^(-1/3) (Stokes–Einstein),
@@ -162,7 +164,9 @@ int main(int argc, char **argv) {
                           big ? "coagulation.nmax=64" : "coagulation.nmax=32",
                           big ? "pde.cells=128" : "pde.cells=64", dtb, "run.T=1", "run.times=1",
                           NULL};
-    run(big ? "torus128" : "torus", keys, 1, 4);
+    double Tstop = argc > 3 ? atof(argv[3]) : 1;
+    if (!(Tstop > 0 && Tstop <= 1)) Tstop = 1;
+    run(big ? "torus128" : "torus", keys, Tstop, Tstop < 1 ? 2 : 4);
   }
   return 0;
 }

@@ -68,6 +68,10 @@ assert (f >= 0).all()
 PYEOF
     then pass "pde.h5 contents"; else fail "pde.h5 contents"; fi
   fi
+  if $PY -c 'import h5py, matplotlib' 2>/dev/null; then
+    $PY "$SRC/python/pde_plot.py" "$TMP/o/pde.h5" "$TMP/plot.png" >/dev/null && [ -s "$TMP/plot.png" ] \
+      && pass "python/pde_plot.py" || fail "python/pde_plot.py"
+  fi
 fi
 
 # --- bad input: exit 2, a message naming the key, nothing written
