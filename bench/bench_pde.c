@@ -89,9 +89,10 @@ static void run(const char *name, const char **keys, double T, int nrep) {
     sk_pde_stats st;
     sk_pde_get_stats(p, &st);
     printf("  t = %-6g wall %8.2f s  cpu %8.2f s  M0 %.6f M1 %.6f tail %.3e outflow %.3e  steps "
-           "%lld, C evals %lld (cell steps: euler %lld, heun %lld; rejected %lld)\n",
+           "%lld, C evals %lld (cell steps: euler %lld, heun %lld, bs3 %lld; rejected %lld)\n",
            t, sk_wtime() - w0, cpu_now() - c0, sk_pde_M0(p), sk_pde_M1(p), sk_pde_tail_mass(p),
-           sk_pde_outflow(p), st.steps, st.coag_rhs, st.coag_euler, st.coag_heun, st.coag_rejected);
+           sk_pde_outflow(p), st.steps, st.coag_rhs, st.coag_euler, st.coag_heun, st.coag_bs3,
+           st.coag_rejected);
     fflush(stdout);
   }
   load(l1, sizeof l1);

@@ -19,7 +19,8 @@
  *                Crank–Nicolson in time (backward-Euler start).
  * Coagulation per cell over each splitting step: one Euler step when the
  * whole change is below atol, else one Heun step when the Heun–Euler 2(1)
- * error estimate meets the tolerance, else Dormand–Prince 5(4) sub-steps;
+ * error estimate meets the tolerance, else one Bogacki–Shampine 3(2) step
+ * when its estimate does, else Dormand–Prince 5(4) sub-steps;
  * local error control (pde.rtol / pde.atol) and positivity (a step giving
  * f_n < -1e-2 atol is rejected). Step of the splitting: pde.dt, or the documented rule in
  * docs/pde.md. OpenMP over masses (diffusion) and cells (coagulation);
@@ -117,6 +118,7 @@ typedef struct sk_pde_stats {
   long long coag_rejected; /* rejected coagulation sub-steps */
   long long coag_euler;    /* cell steps taken by one Euler step (change below atol) */
   long long coag_heun;     /* cell steps taken by one Heun step (error estimate met) */
+  long long coag_bs3;      /* cell steps taken by one Bogacki–Shampine 3(2) step */
   double clipped;          /* total |negative number| set to 0 after diffusion
                               (rounding of the FFT; Crank–Nicolson overshoot),
                               with the field rescaled to keep its integral */
