@@ -7,6 +7,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "smolkin/beta.h"
 
@@ -350,6 +351,21 @@ int sk_pde_alloc(const sk_model *m, const sk_pde_opts *opts, sk_pde **out, sk_er
     return rc;
   }
   size_t M = (size_t)p->M;
+  {
+    /* the state alone: refuse what cannot fit in memory (rather than being
+     * killed while filling it) */
+    double need = (double)p->nc * (double)M * sizeof(double);
+    double have = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    if (have > 0 && need > 0.8 * have) {
+      size_t nc = p->nc;
+      sk_pde_free(p);
+      return sk_model_key_error(m, "pde.cells", err,
+                                "%zu cells x %zu masses need %.3g GB for f alone, more than 80%% "
+                                "of this machine's %.3g GB (accepted: fewer cells or a smaller "
+                                "[coagulation] nmax)",
+                                nc, M, need / 1e9, have / 1e9);
+    }
+  }
   p->f = calloc(p->nc * M, sizeof *p->f);
   p->tail = calloc(p->nc, sizeof *p->tail);
   p->hlast = calloc(p->nc, sizeof *p->hlast);

@@ -81,6 +81,7 @@ expect_exit 2 "$SMOLKIN" pde "$EX/pde_torus.ini" --geometry radial && expect_std
 expect_exit 2 "$SMOLKIN" pde "$EX/pde_torus.ini" --dim 4 && expect_stderr "dim" && pass "box in d = 4"
 expect_exit 2 "$SMOLKIN" pde "$EX/pde_radial.ini" --dim 1 && expect_stderr "kernel" && pass "recipe in d = 1"
 expect_exit 2 "$SMOLKIN" pde "$EX/pde_torus.ini" --dt -1 && expect_stderr "dt" && pass "negative dt"
+expect_exit 2 "$SMOLKIN" pde "$EX/pde_torus.ini" --cells 1000 --nmax 4096 && expect_stderr "cells.*GB" && pass "too large for memory"
 expect_exit 2 "$SMOLKIN" pde && pass "no model"
 expect_exit 0 "$SMOLKIN" pde --help && grep -q -- "--masses" "$TMP/out" && pass "help"
 finish
