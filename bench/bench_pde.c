@@ -1,8 +1,9 @@
 /* Benchmark of the coagulation–diffusion solver (include/smolkin/pde.h).
  *
- *   bench_pde [radial|torus|torus128|evals|all] [dt] [Tstop]
+ *   bench_pde [radial|torus|torus128|evals|all] [dt] [Tstop | Z]
  *                                  (default: all = evals radial torus; Tstop ends a
- *                                   torus/torus128 run early, for extrapolations)
+ *                                   torus/torus128 run early, for extrapolations;
+ *                                   Z replaces the radial cloud's Z = 1)
  *
  * radial    3-D radial grid, 4096 cells x 1024 masses to T = 10: Gaussian cloud
  *           (sigma = 1, Z = 1) of monomers, dif(n) = n^(-1/3) (Stokes–Einstein),
@@ -145,10 +146,12 @@ int main(int argc, char **argv) {
   if (all || strcmp(what, "evals") == 0) evals();
   if (all || strcmp(what, "radial") == 0) {
     snprintf(dtb, sizeof dtb, "pde.dt=%s", argc > 2 ? argv[2] : "0.25");
+    char zb[64];
+    snprintf(zb, sizeof zb, "initial.Z=%s", argc > 3 ? argv[3] : "1");
     const char *keys[] = {"model.geometry=radial", "model.dim=3", "diffusion.D0=1",
                           "diffusion.p=0.333333333333333", "interaction.kernel=ball",
                           "interaction.alpha=10", "initial.space=gaussian", "initial.sigma=1",
-                          "initial.Z=1", "coagulation.kernel=recipe", "coagulation.nmax=1024",
+                          zb, "coagulation.kernel=recipe", "coagulation.nmax=1024",
                           "coagulation.method=lowrank", "pde.cells=4096", dtb, "run.T=10",
                           "run.times=10", NULL};
     run("radial", keys, 10, 4);
