@@ -173,6 +173,10 @@ int sk_cmd_pde(int argc, char **argv) {
     goto done;
   }
   double M10 = sk_pde_M1(pde); /* the initial mass as discretised */
+  double M1model = 0;            /* Z sum_n n w_n: the model's initial mass */
+  for (long long n = 1; n <= sk_model_max_initial_mass(m); ++n)
+    M1model += (double)n * sk_model_mass_fraction(m, n);
+  M1model *= P->Z;
   /* nothing is written before the inputs are known to be good */
   if ((status = sk_cli_open_out(&c, &out))) goto done;
   int snaps = out && sk_model_get_bool(m, "pde.snapshots");
@@ -225,6 +229,26 @@ int sk_cmd_pde(int argc, char **argv) {
   sk_pde_get_stats(pde, &st);
   char hex[17];
   sk_model_hash_hex(m, hex);
+  {
+    /* what left the domain, said on stderr when it is not negligible */
+    double lost = rec[nrec - 1].out, tol = 1e-8 * M10;
+    if (!c.quiet && M1model - M10 > tol)
+      fprintf(stderr,
+              "smolkin pde: note: the grid holds %.10g of the initial mass %.10g; %.3g of the "
+              "data lies outside it (raise [pde] %s, or 0 for the automatic choice)\n",
+              M10, M1model, M1model - M10,
+              strcmp(sk_pde_geometry_name(pde), "radial") == 0 ? "rmax" : "box");
+    if (!c.quiet && lost > tol)
+      fprintf(stderr,
+              "smolkin pde: note: %.3g of the initial mass %.6g crossed r = rmax = %g "
+              "(raise [pde] rmax, or 0 for the automatic choice)\n",
+              lost, M10, sk_pde_extent(pde));
+    if (!c.quiet && st.boundary_mass > tol)
+      fprintf(stderr,
+              "smolkin pde: note: mass %.3g reached the outermost cells of the whole-space box "
+              "(side %g; raise [pde] box, or 0 for the automatic choice)\n",
+              st.boundary_mass, sk_pde_extent(pde));
+  }
 
   rc = 0;
   if (out) {
@@ -336,6 +360,8 @@ int sk_cmd_pde(int argc, char **argv) {
     sk_json_double(&j, "min_f", st.min_f);
     if (strcmp(sk_pde_geometry_name(pde), "whole-space") == 0)
       sk_json_double(&j, "boundary_mass", st.boundary_mass);
+    sk_json_double(&j, "M1_initial", M10);
+    sk_json_double(&j, "M1_model", M1model);
     sk_json_double(&j, "mass_balance_error",
                    fabs(rec[nrec - 1].M1 + rec[nrec - 1].tail + rec[nrec - 1].out - M10));
     sk_json_double(&j, "time_s", seconds);

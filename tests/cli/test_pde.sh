@@ -51,6 +51,16 @@ for n in ("1","2","10"):
 assert x["outflow"] < 1e-12 * x["M1"]'
 fi
 
+# a radial grid cut short: the outflow is accounted for and said on stderr
+if expect_exit 0 "$SMOLKIN" pde "$EX/pde_radial.ini" --rmax 1.5 --times 0.25 --json; then
+  expect_stderr "crossed r = rmax" && expect_stderr "lies outside" && check_py "outflow accounted" '
+x = d["results"][0]; assert x["outflow"] > 0.1, x
+# 3 sigma in d = 3: the grid holds 97.1 % of Z = 20 (chi distribution with 3 degrees of freedom)
+inside = 20 * (math.erf(3/math.sqrt(2)) - math.sqrt(2/math.pi)*3*math.exp(-4.5))
+assert abs(d["M1_initial"] / inside - 1) < 1e-3 and d["M1_model"] == 20, (d["M1_initial"], inside)
+assert abs(x["M1"] + x["tail_mass"] + x["outflow"] - d["M1_initial"]) < 1e-10 * 20'
+fi
+
 # --- files: pde.csv and pde.h5 with snapshots
 if expect_exit 0 "$SMOLKIN" pde "$EX/pde_whole_space.ini" --out "$TMP/o" --json; then
   [ -f "$TMP/o/pde.csv" ] && [ -f "$TMP/o/pde.h5" ] && pass "files written" || fail "files missing"
