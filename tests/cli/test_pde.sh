@@ -31,6 +31,32 @@ for x in r:
 assert d["geometry"] == "torus" and d["dim"] == 3 and d["mass_balance_error"] < 1e-10'
 fi
 
+# --- the recipe kernel with p = 0 is the constant kernel K = beta(1,1) (from `smolkin beta`):
+# uniform data on the torus then follow the exact constant-kernel ODE solution
+if expect_exit 0 "$SMOLKIN" beta --json; then
+  B=$($PY -c 'import json,sys; print(repr(json.load(open(sys.argv[1]))["beta"]))' "$TMP/out")
+  if expect_exit 0 "$SMOLKIN" pde "$EX/pde_torus.ini" --kernel recipe --nmax 200 --set initial.Z=0.05 \
+       --set pde.rtol=1e-9 --times 0.5,1 --json; then
+    check_py "recipe p=0 = constant kernel beta(1,1) = $B" "
+b = $B
+for x in d['results']:
+    tau = 0.05 * b * x['t']
+    for n in (1, 2, 10):
+        ex = 0.05 * (2/(2+tau))**2 * (tau/(2+tau))**(n-1)
+        assert abs(x['f'][str(n)]/ex - 1) < 1e-6, (n, x['f'][str(n)], ex)
+assert d['kernel'] == 'recipe'"
+  fi
+fi
+# --- a kernel table (format of docs/ode.md): all ones = the constant kernel
+$PY -c 'print("\n".join(" ".join(["1"]*128) for _ in range(128)))' > "$TMP/K.txt"
+if expect_exit 0 "$SMOLKIN" pde "$EX/pde_torus.ini" --kernel table --set coagulation.table="$TMP/K.txt" \
+     --set pde.rtol=1e-9 --times 1 --json; then
+  check_py "table kernel = constant" '
+x = d["results"][0]
+for n in (1, 2, 10): assert abs(x["f"][str(n)] / ((2/3)**2 * (1/3)**(n-1)) - 1) < 1e-6
+assert d["kernel"] == "table"'
+fi
+
 # --- every example runs; mass balance and positivity reported
 for f in "$EX"/pde_*.ini; do
   if expect_exit 0 "$SMOLKIN" pde "$f" --json; then
