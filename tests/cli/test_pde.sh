@@ -35,7 +35,7 @@ fi
 # uniform data on the torus then follow the exact constant-kernel ODE solution
 if expect_exit 0 "$SMOLKIN" beta --json; then
   B=$($PY -c 'import json,sys; print(repr(json.load(open(sys.argv[1]))["beta"]))' "$TMP/out")
-  if expect_exit 0 "$SMOLKIN" pde "$EX/pde_torus.ini" --kernel recipe --nmax 200 --set initial.Z=0.05 \
+  if expect_exit 0 "$SMOLKIN" pde "$EX/pde_torus.ini" --kernel recipe --nmax 64 --set initial.Z=0.05 \
        --set pde.rtol=1e-9 --times 0.5,1 --json; then
     check_py "recipe p=0 = constant kernel beta(1,1) = $B" "
 b = $B
@@ -48,8 +48,8 @@ assert d['kernel'] == 'recipe'"
   fi
 fi
 # --- a kernel table (format of docs/ode.md): all ones = the constant kernel
-$PY -c 'print("\n".join(" ".join(["1"]*128) for _ in range(128)))' > "$TMP/K.txt"
-if expect_exit 0 "$SMOLKIN" pde "$EX/pde_torus.ini" --kernel table --set coagulation.table="$TMP/K.txt" \
+$PY -c 'print("\n".join(" ".join(["1"]*32) for _ in range(32)))' > "$TMP/K.txt"
+if expect_exit 0 "$SMOLKIN" pde "$EX/pde_torus.ini" --kernel table --nmax 32 --set coagulation.table="$TMP/K.txt" \
      --set pde.rtol=1e-9 --times 1 --json; then
   check_py "table kernel = constant" '
 x = d["results"][0]
