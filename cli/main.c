@@ -16,6 +16,7 @@ static const command commands[] = {
     {"beta", sk_cmd_beta, "coagulation propensity beta from the recipe (1.8)-(1.9)"},
     {"coalescent", sk_cmd_coalescent, "Marcus-Lushnikov process: exact stochastic coagulation of N particles"},
     {"ode", sk_cmd_ode, "Smoluchowski coagulation ODE (2.1): kernel, truncation with tail, gelation"},
+    {"pde", sk_cmd_pde, "the coagulation-diffusion PDE (1.2): radial, torus or whole-space"},
     {"kingman", sk_cmd_kingman, "Kingman's coalescent: block counts from n blocks, with the exact mean"},
 };
 
