@@ -20,6 +20,7 @@
 typedef struct {
   int on;
   double beta, naive, scale; /* h = 1/(1 + beta * scale * t), scale = Z / box^d */
+  double eps_coef;           /* d = 3: first-order finite-eps term (0 otherwise) */
   const char *variant;
 } prediction;
 
@@ -42,11 +43,25 @@ static int predict(const sk_model *m, prediction *pr, sk_error *err) {
   sk_beta_kernel_free(bk);
   pr->naive = sk_model_alpha(m, 1, 1) * sk_kernel_integral(sk_model_kernel(m));
   pr->scale = p->Z / pow(p->box, p->dim);
+  /* d = 3: a pair's reaction rate approaches its limit k = beta Z / N =
+   * beta eps as k (1 + k / (4 pi D sqrt(pi D t))) (Smoluchowski's long-time
+   * expansion, D = 2 dif(1)); this adds beta^2 rho eps sqrt(t) /
+   * (2 pi^1.5 D^1.5) to 1/h - 1, rho = Z / box^3 (docs/particles.md). */
+  if (p->dim == 3) {
+    double D = 2 * sk_model_dif(m, 1);
+    double eps = p->Z / (double)p->N;
+    pr->eps_coef = eps / (2 * pow(M_PI, 1.5) * pow(D, 1.5));
+  }
   pr->on = 1;
   return SK_OK;
 }
 
 static double pred_h(double beta, double scale, double t) { return 1.0 / (1.0 + beta * scale * t); }
+/* With the first-order finite-eps term (d = 3). */
+static double pred_h_eps(const prediction *pr, double t) {
+  double bs = pr->beta * pr->scale;
+  return 1.0 / (1.0 + bs * t + bs * bs * pr->eps_coef * sqrt(t) / pr->scale);
+}
 
 static void mass_key(char *buf, size_t n, long long m) { snprintf(buf, n, "%lld", m); }
 
@@ -115,6 +130,11 @@ static void print_json(sk_cli *c, const sk_particles_results *r, const predictio
       sk_json_double(&j, "predicted_naive", hn);
       sk_json_double(&j, "z_beta", (r->alive_fraction[i].mean - hb) / se);
       sk_json_double(&j, "z_naive", (r->alive_fraction[i].mean - hn) / se);
+      if (pr->eps_coef > 0) {
+        double he = pred_h_eps(pr, r->t[i]);
+        sk_json_double(&j, "predicted_beta_eps", he);
+        sk_json_double(&j, "z_beta_eps", (r->alive_fraction[i].mean - he) / se);
+      }
     }
     sk_json_end_object(&j);
   }
@@ -404,7 +424,7 @@ int sk_cmd_particles(int argc, char **argv) {
   if (c.outdir && (rc = write_out(&c, res, &pr))) goto done;
   if (c.json)
     print_json(&c, res, &pr);
-  else if (!c.quiet)
+  else
     print_text(&c, res, &pr);
   rc = 0;
 done:
