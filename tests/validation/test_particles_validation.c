@@ -6,6 +6,7 @@
  *    with the recipe beta, not the naive 1/(1 + alpha int V t).
  *  - Claim 3.6: the slope at t << eps^2 is the naive -alpha int V.
  *  - Section 3.4: range_exponent = 0.5 gives a rate that tends to the naive one.
+ *  - d = 2 (Section 2.5) against (2.4), with its first-order finite-eps term.
  *
  * Finite eps: the pair reaction rate of a short-range reaction approaches
  * its limit k as k(t) = k (1 + k / (4 pi D sqrt(pi D t))) (the Smoluchowski
@@ -24,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <gsl/gsl_sf_bessel.h>
 
 #include "smolkin/beta.h"
 #include "smolkin/kernel.h"
@@ -130,13 +133,13 @@ static void test_lemma_1_4(void **state) {
 
 static const char *torus_kv[] = {"model.geometry=torus", "initial.space=uniform",
                                  "particles.reaction=annihilation", "interaction.alpha=10",
-                                 "run.N=100", "run.T=0.04", "run.times=0.01,0.02,0.04",
+                                 "run.N=100", "run.T=0.04", "run.times=0.005,0.01,0.02,0.04",
                                  "run.seed=2024", NULL};
 
 static void test_torus(void **state) {
   (void)state;
   sk_model *m = model(torus_kv);
-  sk_particles_run_opts o = {.replicas = 48};
+  sk_particles_run_opts o = {.replicas = 150};
   sk_particles_results *r = NULL;
   sk_error e = {0};
   assert_int_equal(sk_particles_run(m, &o, &r, &e), SK_OK);
@@ -156,7 +159,7 @@ static void test_torus(void **state) {
   sk_model_free(m);
 }
 
-/* Claim 3.6: at t = 0.01 eps^2 the mean slope of the surviving fraction is
+/* Claim 3.6: at t = 0.01 eps^2 (10 steps of dt = 0.001 eps^2) the mean slope of the surviving fraction is
  * the naive (1 - 1/N) alpha int V, up to the depletion of close pairs,
  * which is bounded: every pair in range survives [0, t] with probability
  * >= exp(-alpha t / eps^2), so the mean slope lies in
@@ -166,7 +169,7 @@ static void test_early_slope(void **state) {
   (void)state;
   const char *kv[] = {"model.geometry=torus", "initial.space=uniform",
                       "particles.reaction=annihilation", "interaction.alpha=10", "run.N=8",
-                      "run.seed=99", NULL};
+                      "particles.dt_factor=0.001", "run.seed=99", NULL};
   sk_model *m = model(kv);
   sk_particles *ps = NULL;
   sk_error e = {0};
@@ -227,12 +230,90 @@ static void test_range_exponent(void **state) {
   sk_model_free(m);
 }
 
+/* d = 2 (Section 2.5): eps = exp(-N/Z), rates alpha eps^-2 |log eps|^-1 V.
+ * The limit is (2.4), beta = 2 pi D alpha / (2 D + alpha) for the ball
+ * kernel (A = alpha pi), but the approach is only logarithmic. The pair
+ * problem gives the first-order finite-eps rate: inside the unit disk (eps
+ * units) w = 1 - u solves D w'' + D w'/r = (alpha / |log eps|) w, so
+ * w = C I0(kappa r), kappa^2 = alpha / (D |log eps|); outside, Smoluchowski's
+ * 2-D long-time rate 4 pi D / ln(4 D t / (eps^2 e^(2 gamma))). In series:
+ *   beta(t) = 2 pi D |log eps| / (I0(kappa)/(kappa I1(kappa)) + ln(sqrt(4Dt)/eps) - gamma)
+ * which tends to (2.4) as eps -> 0 at fixed t (I0/(kappa I1) = 2/kappa^2 + 1/4 + ...).
+ * Then 1/h - 1 = Z int_0^t beta(s) ds (capped by the naive alpha pi at
+ * early times). Checked at t >= 0.01, where sqrt(4 D t) > 10 eps, at
+ * |log eps| = 4 and 6: within 4 se of this prediction, many se from (2.4)
+ * at that eps and from the naive rate, and closer to (2.4) at the smaller eps. */
+static double beta2_t(double t, double eps, double alpha, double D) {
+  double L = -log(eps), kap = sqrt(alpha / (D * L));
+  double den = gsl_sf_bessel_I0(kap) / (kap * gsl_sf_bessel_I1(kap)) + log(sqrt(4 * D * t) / eps) -
+               0.57721566490153286;
+  double naive = alpha * M_PI, b = den > 0 ? 2 * M_PI * D * L / den : naive;
+  return b < naive ? b : naive;
+}
+static double h2_pred(double t, double eps, double alpha, double D, double Z) {
+  /* s = t v^2 (dense near 0), composite Simpson in v */
+  const int n = 4000;
+  double I = 0;
+  for (int k = 0; k <= n; ++k) {
+    double v = (double)k / n, w = (k == 0 || k == n) ? 1 : (k % 2 ? 4 : 2);
+    double s = t * v * v;
+    I += w * (s > 0 ? beta2_t(s, eps, alpha, D) : alpha * M_PI) * 2 * t * v;
+  }
+  I /= 3.0 * n;
+  return 1 / (1 + Z * I);
+}
+
+static void test_d2(void **state) {
+  (void)state;
+  const double alpha = 4, D = 2, b24 = 2 * M_PI * D * alpha / (2 * D + alpha);
+  double excess[2];
+  for (int q = 0; q < 2; ++q) {
+    const char *kv4[] = {"model.dim=2", "model.geometry=torus", "initial.space=uniform",
+                         "particles.reaction=annihilation", "interaction.alpha=4", "run.N=100",
+                         "initial.Z=25", "run.T=0.02", "run.times=0.01,0.02", "run.seed=8", NULL};
+    const char *kv6[] = {"model.dim=2", "model.geometry=torus", "initial.space=uniform",
+                         "particles.reaction=annihilation", "interaction.alpha=4", "run.N=100",
+                         "initial.Z=16.666666666666667", "run.T=0.03", "run.times=0.01,0.02,0.03",
+                         "run.seed=9", NULL};
+    sk_model *m = model(q ? kv6 : kv4);
+    double Z = sk_model_params(m)->Z;
+    sk_particles_run_opts o = {.replicas = q ? 40 : 200};
+    sk_particles_results *r = NULL;
+    sk_error e = {0};
+    assert_int_equal(sk_particles_run(m, &o, &r, &e), SK_OK);
+    double eps = r->epsilon;
+    assert_close(-log(eps), q ? 6.0 : 4.0, 1e-12, 0);
+    double sum_excess = 0;
+    for (size_t i = 0; i < r->ntimes; ++i) {
+      double t = r->t[i], h = r->alive_fraction[i].mean, se = r->alive_fraction[i].se;
+      double hp = h2_pred(t, eps, alpha, D, Z), hb = 1 / (1 + Z * b24 * t),
+             hn = 1 / (1 + Z * alpha * M_PI * t);
+      double beff = (1 / h - 1) / (Z * t);
+      print_message("d = 2, |log eps| = %.0f, %lld replicas: t = %.3f: h = %.4f +- %.4f; "
+                    "finite-eps pair theory %.4f (z = %.2f); (2.4) %.4f (z = %.2f); naive %.4f "
+                    "(z = %.2f); beta_eff = %.3f = %.3f x (2.4)\n",
+                    -log(eps), r->replicas, t, h, se, hp, (h - hp) / se, hb, (h - hb) / se, hn,
+                    (h - hn) / se, beff, beff / b24);
+      assert_within_se(h, hp, se, 4);
+      assert_true((h - hn) / se > 10);
+      sum_excess += beff / b24 - 1;
+    }
+    excess[q] = sum_excess / (double)r->ntimes;
+    sk_particles_results_free(r);
+    sk_model_free(m);
+  }
+  print_message("d = 2: beta_eff / beta(2.4) - 1 = %.3f at |log eps| = 4, %.3f at 6\n", excess[0],
+                excess[1]);
+  assert_true(excess[1] < excess[0]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_lemma_1_4),
       cmocka_unit_test(test_torus),
       cmocka_unit_test(test_early_slope),
       cmocka_unit_test(test_range_exponent),
+      cmocka_unit_test(test_d2),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
