@@ -33,7 +33,6 @@
 #include "particles/pnormal.h"
 #include "smolkin/rng.h"
 
-#define PAR_MIN 4096 /* below this many particles a step runs on one thread */
 
 typedef struct cand {
   double u, u2;
@@ -559,7 +558,7 @@ static void check_pairs(sk_particles *ps, bd *b, size_t q0, size_t q1, double h,
 
 static int step(sk_particles *ps, bd *b, double h, sk_error *err) {
   int nt = ps->threads > 0 ? ps->threads : omp_get_max_threads();
-  if (ps->n < PAR_MIN) nt = 1;
+  if (ps->n < SK_P_PAR_MIN) nt = 1;
   if (nt > 256) nt = 256;
   int rc = ensure_bufs(b, nt, err);
   if (rc) return rc;
@@ -645,7 +644,7 @@ static int step(sk_particles *ps, bd *b, double h, sk_error *err) {
       b->valid = 0;
     }
   }
-  double md = move(ps, b, h, ps->n < PAR_MIN ? 1 : nt);
+  double md = move(ps, b, h, ps->n < SK_P_PAR_MIN ? 1 : nt);
   b->maxdisp = md;
   ps->step++;
   return SK_OK;

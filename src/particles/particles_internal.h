@@ -13,6 +13,9 @@
 enum { SK_PDOM_INIT = 0x5001, SK_PDOM_MOVE = 0x5002, SK_PDOM_PAIR = 0x5003 };
 
 #define SK_PTAB 4096 /* masses with tabulated dif / radius */
+/* Below this many particles a step runs on one thread (sk_particles_run
+ * then runs replicas in parallel instead). */
+#define SK_P_PAR_MIN 4096
 
 struct sk_particles {
   const sk_model *m;

@@ -5,6 +5,7 @@
  * change a bit). */
 #include <math.h>
 #include <stdlib.h>
+#include <omp.h>
 #include <string.h>
 
 #include "particles/particles_internal.h"
@@ -71,6 +72,73 @@ static int idx_cmp(const void *a, const void *b) {
   return (p > q) - (p < q);
 }
 
+/* One replica: sample, advance through the times, record the observables
+ * in v[ti * nq + ...] (and the snapshots when snap != NULL). */
+static int one_replica(sk_particles *ps, const sk_observe *obs, const sk_particles_results *r,
+                       uint64_t rep, double *vals, size_t nq, sk_particles_counters *cnt,
+                       sk_particles_snapshot *snap, sk_error *err) {
+  const sk_params *p = sk_model_params(ps->m);
+  double N = (double)p->N, zn = p->Z / N;
+  int d = p->dim;
+  size_t nm = r->nmasses, nom = r->nobs_masses;
+  int rc;
+  if ((rc = sk_particles_sample(ps, rep, err))) return rc;
+  for (size_t ti = 0; ti < r->ntimes; ++ti) {
+    if ((rc = sk_particles_advance(ps, p->times[ti], err))) return rc;
+    double *v = vals + ti * nq;
+    memset(v, 0, nq * sizeof *v);
+    size_t n = sk_particles_alive(ps);
+    v[0] = (double)n / N;
+    v[1] = (double)sk_particles_total_mass(ps) / N;
+    v[2] = (double)sk_particles_removed_mass(ps) / N;
+    double *bm = v + 4, *ob = v + 4 + nm;
+    double heavier = 0;
+    for (size_t i = 0; i < n; ++i) {
+      long long mi = sk_particles_mass(ps, i);
+      long long q = find_mass(r->masses, nm, mi);
+      if (q >= 0)
+        bm[q] += zn;
+      else
+        heavier += zn;
+      if (r->nobs && nom) {
+        long long qo = -1; /* [observe] masses in the user's order */
+        for (size_t z = 0; z < nom && qo < 0; ++z)
+          if (r->obs_masses[z] == mi) qo = (long long)z;
+        if (qo >= 0) {
+          double x[SK_MAX_DIM];
+          for (int k = 0; k < d; ++k) x[k] = sk_particles_x(ps, i, k);
+          for (size_t f = 0; f < r->nobs; ++f)
+            ob[f * nom + (size_t)qo] += zn * sk_observe_eval(obs, f, x);
+        }
+      }
+    }
+    v[3] = heavier;
+    if (snap) {
+      sk_particles_snapshot *s = &snap[ti];
+      s->n = n;
+      s->step = ps->step;
+      s->x = malloc((n ? n : 1) * (size_t)d * sizeof *s->x);
+      s->id = malloc((n ? n : 1) * sizeof *s->id);
+      s->mass = malloc((n ? n : 1) * sizeof *s->mass);
+      idx_t *ix = malloc((n ? n : 1) * sizeof *ix);
+      if (!s->x || !s->id || !s->mass || !ix) {
+        free(ix);
+        return sk_error_set(err, SK_ENOMEM, "out of memory for the snapshots");
+      }
+      for (size_t i = 0; i < n; ++i) ix[i] = (idx_t){ps, i};
+      qsort(ix, n, sizeof *ix, idx_cmp);
+      for (size_t i = 0; i < n; ++i) {
+        for (int k = 0; k < d; ++k) s->x[i * (size_t)d + k] = sk_particles_x(ps, ix[i].i, k);
+        s->id[i] = sk_particles_id(ps, ix[i].i);
+        s->mass[i] = sk_particles_mass(ps, ix[i].i);
+      }
+      free(ix);
+    }
+  }
+  sk_particles_get_counters(ps, cnt);
+  return SK_OK;
+}
+
 int sk_particles_run(const sk_model *m, const sk_particles_run_opts *o,
                      sk_particles_results **out, sk_error *err) {
   *out = NULL;
@@ -82,7 +150,6 @@ int sk_particles_run(const sk_model *m, const sk_particles_run_opts *o,
   if (!r) return sk_error_set(err, SK_ENOMEM, "out of memory");
   int rc = sk_particles_create(m, &ps, err);
   if (rc) goto fail;
-  sk_particles_set_threads(ps, o->threads);
   if ((rc = sk_observe_create(m, &obs, err))) goto fail;
   long long R = o->replicas < 1 ? 1 : o->replicas;
   size_t nt = p->ntimes;
@@ -140,72 +207,83 @@ int sk_particles_run(const sk_model *m, const sk_particles_run_opts *o,
     r->snap = calloc(nt, sizeof *r->snap);
     if (!r->snap) goto nomem;
   }
-  double N = (double)p->N, zn = p->Z / N;
-  int d = p->dim;
   double t0 = sk_wtime();
-  for (long long rep = 0; rep < R; ++rep) {
-    if ((rc = sk_particles_sample(ps, (uint64_t)rep, err))) goto fail;
-    for (size_t ti = 0; ti < nt; ++ti) {
-      if ((rc = sk_particles_advance(ps, p->times[ti], err))) goto fail;
-      double *v = vals + (size_t)rep * stride + ti * nq;
-      size_t n = sk_particles_alive(ps);
-      v[0] = (double)n / N;
-      v[1] = (double)sk_particles_total_mass(ps) / N;
-      v[2] = (double)sk_particles_removed_mass(ps) / N;
-      double *bm = v + 4, *ob = v + 4 + nm;
-      double heavier = 0;
-      for (size_t i = 0; i < n; ++i) {
-        long long mi = sk_particles_mass(ps, i);
-        long long q = find_mass(r->masses, nm, mi);
-        if (q >= 0)
-          bm[q] += zn;
-        else
-          heavier += zn;
-        if (r->nobs && nom) {
-          long long qo = -1; /* [observe] masses in the user's order */
-          for (size_t z = 0; z < nom && qo < 0; ++z)
-            if (r->obs_masses[z] == mi) qo = (long long)z;
-          if (qo >= 0) {
-            double x[SK_MAX_DIM];
-            for (int k = 0; k < d; ++k) x[k] = sk_particles_x(ps, i, k);
-            for (size_t f = 0; f < r->nobs; ++f) ob[f * nom + (size_t)qo] += zn * sk_observe_eval(obs, f, x);
-          }
-        }
-      }
-      v[3] = heavier;
-      if (r->snap && rep == 0) {
-        sk_particles_snapshot *s = &r->snap[ti];
-        s->n = n;
-        s->step = ps->step;
-        s->x = malloc((n ? n : 1) * (size_t)d * sizeof *s->x);
-        s->id = malloc((n ? n : 1) * sizeof *s->id);
-        s->mass = malloc((n ? n : 1) * sizeof *s->mass);
-        idx_t *ix = malloc((n ? n : 1) * sizeof *ix);
-        if (!s->x || !s->id || !s->mass || !ix) {
-          free(ix);
-          goto nomem;
-        }
-        for (size_t i = 0; i < n; ++i) ix[i] = (idx_t){ps, i};
-        qsort(ix, n, sizeof *ix, idx_cmp);
-        for (size_t i = 0; i < n; ++i) {
-          for (int k = 0; k < d; ++k) s->x[i * (size_t)d + k] = sk_particles_x(ps, ix[i].i, k);
-          s->id[i] = sk_particles_id(ps, ix[i].i);
-          s->mass[i] = sk_particles_mass(ps, ix[i].i);
-        }
-        free(ix);
-      }
-      if (o->progress)
-        o->progress(o->progress_ctx, ((double)rep + (double)(ti + 1) / (double)nt) / (double)R);
+  int nth = o->threads > 0 ? o->threads : omp_get_max_threads();
+  sk_particles_counters *cnt = calloc((size_t)R, sizeof *cnt);
+  if (!cnt) goto nomem;
+  if (nth > 1 && R > 1 && p->N < SK_P_PAR_MIN) {
+    /* small systems: replicas in parallel, one system per thread, each on
+     * one thread; every replica writes only its own row */
+    if (nth > R) nth = (int)R;
+    sk_particles **pss = calloc((size_t)nth, sizeof *pss);
+    sk_error *errs = calloc((size_t)nth, sizeof *errs);
+    int *rcs = calloc((size_t)R, sizeof *rcs);
+    if (!pss || !errs || !rcs) {
+      free(pss);
+      free(errs);
+      free(rcs);
+      free(cnt);
+      goto nomem;
     }
-    sk_particles_counters c;
-    sk_particles_get_counters(ps, &c);
-    r->counters.steps += c.steps;
-    r->counters.particle_steps += c.particle_steps;
-    r->counters.pair_checks += c.pair_checks;
-    r->counters.pairs_in_range += c.pairs_in_range;
-    r->counters.reactions += c.reactions;
-    r->counters.conflicts += c.conflicts;
+    pss[0] = ps;
+    sk_particles_set_threads(ps, 1);
+    for (int q = 1; q < nth && !rc; ++q) {
+      rc = sk_particles_create(m, &pss[q], err);
+      if (!rc) sk_particles_set_threads(pss[q], 1);
+    }
+    long long done = 0;
+    if (!rc) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nth)
+      for (long long rep = 0; rep < R; ++rep) {
+        int tid = omp_get_thread_num();
+        rcs[rep] = one_replica(pss[tid], obs, r, (uint64_t)rep, vals + (size_t)rep * stride, nq,
+                               &cnt[rep], NULL, &errs[tid]);
+        if (rcs[rep]) {
+          char msg[SK_ERROR_MSG_MAX];
+          memcpy(msg, errs[tid].msg, sizeof msg);
+          sk_error_set(&errs[tid], rcs[rep], "replica %lld: %s", rep, msg);
+          rcs[rep] = -1000 - tid; /* which thread's message */
+        }
+        long long dn;
+#pragma omp atomic capture
+        dn = ++done;
+        if (tid == 0 && o->progress) o->progress(o->progress_ctx, (double)dn / (double)R);
+      }
+      for (long long rep = 0; rep < R && !rc; ++rep)
+        if (rcs[rep]) {
+          const sk_error *e = &errs[-1000 - rcs[rep]];
+          rc = sk_error_set(err, e->code, "%s", e->msg);
+        }
+    }
+    for (int q = 1; q < nth; ++q) sk_particles_free(pss[q]);
+    free(pss);
+    free(errs);
+    free(rcs);
+    if (!rc && r->snap) { /* replica 0 again, for its snapshots (same numbers) */
+      sk_particles_counters c0;
+      double *v0 = malloc(stride * sizeof *v0);
+      if (!v0) rc = sk_error_set(err, SK_ENOMEM, "out of memory");
+      else rc = one_replica(ps, obs, r, 0, v0, nq, &c0, r->snap, err);
+      free(v0);
+    }
+  } else {
+    sk_particles_set_threads(ps, o->threads);
+    for (long long rep = 0; rep < R && !rc; ++rep) {
+      rc = one_replica(ps, obs, r, (uint64_t)rep, vals + (size_t)rep * stride, nq, &cnt[rep],
+                       rep == 0 ? r->snap : NULL, err);
+      if (o->progress) o->progress(o->progress_ctx, (double)(rep + 1) / (double)R);
+    }
   }
+  for (long long rep = 0; rep < R; ++rep) {
+    r->counters.steps += cnt[rep].steps;
+    r->counters.particle_steps += cnt[rep].particle_steps;
+    r->counters.pair_checks += cnt[rep].pair_checks;
+    r->counters.pairs_in_range += cnt[rep].pairs_in_range;
+    r->counters.reactions += cnt[rep].reactions;
+    r->counters.conflicts += cnt[rep].conflicts;
+  }
+  free(cnt);
+  if (rc) goto fail;
   r->wall_s = sk_wtime() - t0;
   for (size_t ti = 0; ti < nt; ++ti) {
     const double *v = vals + ti * nq;
