@@ -146,6 +146,7 @@ static void print_json(sk_cli *c, const sk_particles_results *r, const predictio
   sk_json_int(&j, "pairs_in_range", r->counters.pairs_in_range);
   sk_json_int(&j, "reactions", r->counters.reactions);
   sk_json_int(&j, "conflicts", r->counters.conflicts);
+  sk_json_int(&j, "pair_list_builds", r->counters.rebuilds);
   sk_json_end_object(&j);
   sk_json_double(&j, "wall_s", r->wall_s);
   sk_json_double(&j, "particle_steps_per_s",

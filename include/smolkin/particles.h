@@ -107,6 +107,7 @@ typedef struct sk_particles_counters {
   long long pairs_in_range;
   long long reactions;    /* coagulations or annihilations */
   long long conflicts;    /* reactions dropped: a partner already reacted this step */
+  long long rebuilds;     /* bd: cell sorts + pair-list builds */
 } sk_particles_counters;
 void sk_particles_get_counters(const sk_particles *ps, sk_particles_counters *c);
 

@@ -519,6 +519,7 @@ static int rebuild(sk_particles *ps, bd *b, double R, int nt, sk_error *err) {
   b->Rc = Rc;
   b->valid = 1;
   b->rebuilds++;
+  ps->cnt.rebuilds++;
   return SK_OK;
 }
 
@@ -571,7 +572,7 @@ static int step(sk_particles *ps, bd *b, double h, sk_error *err) {
   ps->cnt.steps++;
   ps->cnt.particle_steps += (long long)ps->n;
   if (ps->n >= 2) {
-    if (!b->valid || R + 2 * b->maxdisp > b->Rc)
+    if (!b->valid || R + 2 * b->maxdisp > b->Rc || ps->bd_rebuild_every_step)
       if ((rc = rebuild(ps, b, R, nt, err))) return rc;
     double R2 = R * R;
     int ntc = b->nlist >= 65536 ? nt : 1;

@@ -41,6 +41,7 @@ struct sk_particles {
   double radius[SK_PTAB];  /* r_n = n^chi */
   const sk_particles_engine *eng;
   void *es;
+  int bd_rebuild_every_step; /* benchmarks: cell lists without the Verlet list */
 };
 
 static inline double sk_p_sqrtdif(const sk_particles *ps, int64_t n) {

@@ -281,6 +281,7 @@ int sk_particles_run(const sk_model *m, const sk_particles_run_opts *o,
     r->counters.pairs_in_range += cnt[rep].pairs_in_range;
     r->counters.reactions += cnt[rep].reactions;
     r->counters.conflicts += cnt[rep].conflicts;
+    r->counters.rebuilds += cnt[rep].rebuilds;
   }
   free(cnt);
   if (rc) goto fail;

@@ -296,6 +296,8 @@ static void test_survivor_rule(void **state) {
     light += id == 0;
   }
   double f = (double)light / R;
+  print_message("survivor rule: the mass-1 particle survived in %.4f of %d trials (expected 0.25, "
+                "z = %.2f)\n", f, R, (f - 0.25) / sqrt(0.25 * 0.75 / R));
   assert_within_se(f, 0.25, sqrt(0.25 * 0.75 / R), 5);
   sk_particles_free(ps);
   sk_model_free(m);
