@@ -165,9 +165,17 @@ static void print_text(sk_cli *c, const sk_particles_results *r, const predictio
   if (pr->on)
     printf("predictions 1/(1 + beta rho t), rho = %g: beta = %.6g (%s), naive alpha int V = %.6g\n",
            pr->scale, pr->beta, pr->variant, pr->naive);
+  size_t nshow = r->nmasses < 3 ? r->nmasses : 3; /* (Z/N) counts of masses 1..3 */
   printf("\n%12s %12s %10s", "t", "alive", "se");
   if (pr->on) printf(" %12s %8s %12s %8s", "beta-pred", "z", "naive-pred", "z");
-  printf(" %12s\n", "mass/N");
+  printf(" %12s", "mass/N");
+  if (!pr->on)
+    for (size_t q = 0; q < nshow; ++q) {
+      char h[32];
+      snprintf(h, sizeof h, "f(%lld)", r->masses[q]);
+      printf(" %12s", h);
+    }
+  printf("\n");
   for (size_t i = 0; i < r->ntimes; ++i) {
     const sk_pstat *a = &r->alive_fraction[i];
     printf("%12.6g %12.6g %10.3g", r->t[i], a->mean, a->se);
@@ -175,8 +183,12 @@ static void print_text(sk_cli *c, const sk_particles_results *r, const predictio
       double hb = pred_h(pr->beta, pr->scale, r->t[i]), hn = pred_h(pr->naive, pr->scale, r->t[i]);
       printf(" %12.6g %8.2f %12.6g %8.2f", hb, (a->mean - hb) / a->se, hn, (a->mean - hn) / a->se);
     }
-    printf(" %12.6g\n", r->total_mass[i].mean);
+    printf(" %12.6g", r->total_mass[i].mean);
+    if (!pr->on)
+      for (size_t q = 0; q < nshow; ++q) printf(" %12.6g", r->by_mass[i * r->nmasses + q].mean);
+    printf("\n");
   }
+  if (!pr->on) printf("\nf(n) = (Z/N) x number of mass-n particles (all masses: --json or --out)\n");
 }
 
 static int write_out(sk_cli *c, const sk_particles_results *r, const prediction *pr) {
