@@ -178,10 +178,16 @@ static void print_text(sk_cli *c, const sk_particles_results *r, const predictio
   printf("\n");
   for (size_t i = 0; i < r->ntimes; ++i) {
     const sk_pstat *a = &r->alive_fraction[i];
-    printf("%12.6g %12.6g %10.3g", r->t[i], a->mean, a->se);
+    if (isnan(a->se))
+      printf("%12.6g %12.6g %10s", r->t[i], a->mean, "-");
+    else
+      printf("%12.6g %12.6g %10.3g", r->t[i], a->mean, a->se);
     if (pr->on) {
       double hb = pred_h(pr->beta, pr->scale, r->t[i]), hn = pred_h(pr->naive, pr->scale, r->t[i]);
-      printf(" %12.6g %8.2f %12.6g %8.2f", hb, (a->mean - hb) / a->se, hn, (a->mean - hn) / a->se);
+      if (isnan(a->se))
+        printf(" %12.6g %8s %12.6g %8s", hb, "-", hn, "-");
+      else
+        printf(" %12.6g %8.2f %12.6g %8.2f", hb, (a->mean - hb) / a->se, hn, (a->mean - hn) / a->se);
     }
     printf(" %12.6g", r->total_mass[i].mean);
     if (!pr->on)

@@ -673,6 +673,7 @@ static int bd_advance(sk_particles *ps, void *state, double t, sk_error *err) {
     int rc = step(ps, b, h, err);
     if (rc) return rc;
     ps->t = last ? t : tn;
+    if (ps->tick && (ps->step & 1023) == 0) ps->tick(ps->tick_ctx, ps->t);
   }
   return SK_OK;
 }

@@ -42,6 +42,9 @@ struct sk_particles {
   const sk_particles_engine *eng;
   void *es;
   int bd_rebuild_every_step; /* benchmarks: cell lists without the Verlet list */
+  /* progress within a replica: called by engines now and then with the time */
+  void (*tick)(void *ctx, double t);
+  void *tick_ctx;
 };
 
 static inline double sk_p_sqrtdif(const sk_particles *ps, int64_t n) {

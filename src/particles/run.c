@@ -72,6 +72,15 @@ static int idx_cmp(const void *a, const void *b) {
   return (p > q) - (p < q);
 }
 
+typedef struct {
+  const sk_particles_run_opts *o;
+  double rep, R, T;
+} tick_info;
+static void tick(void *ctx, double t) {
+  tick_info *ti = ctx;
+  ti->o->progress(ti->o->progress_ctx, (ti->rep + t / ti->T) / ti->R);
+}
+
 /* One replica: sample, advance through the times, record the observables
  * in v[ti * nq + ...] (and the snapshots when snap != NULL). */
 static int one_replica(sk_particles *ps, const sk_observe *obs, const sk_particles_results *r,
@@ -268,11 +277,18 @@ int sk_particles_run(const sk_model *m, const sk_particles_run_opts *o,
     }
   } else {
     sk_particles_set_threads(ps, o->threads);
+    tick_info ti = {o, 0, (double)R, p->T};
+    if (o->progress) {
+      ps->tick = tick;
+      ps->tick_ctx = &ti;
+    }
     for (long long rep = 0; rep < R && !rc; ++rep) {
+      ti.rep = (double)rep;
       rc = one_replica(ps, obs, r, (uint64_t)rep, vals + (size_t)rep * stride, nq, &cnt[rep],
                        rep == 0 ? r->snap : NULL, err);
       if (o->progress) o->progress(o->progress_ctx, (double)(rep + 1) / (double)R);
     }
+    ps->tick = NULL;
   }
   for (long long rep = 0; rep < R; ++rep) {
     r->counters.steps += cnt[rep].steps;
