@@ -114,6 +114,7 @@ static int bd_create(sk_particles *ps, void **state, sk_error *err) {
   b->dead = calloc(ps->cap, 1);
   b->acc = calloc(ps->cap * (size_t)ps->d, sizeof *b->acc);
   b->ncell_cap = 4 * ps->cap + 64;
+  if (b->ncell_cap > UINT32_MAX - 1) b->ncell_cap = UINT32_MAX - 1; /* cell ids are 32-bit */
   b->start = malloc((b->ncell_cap + 1) * sizeof *b->start);
   if (!b->xs || !b->ms || !b->ids || !b->cell || !b->dead || !b->start || !b->acc) {
     bd_free(b);

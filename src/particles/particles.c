@@ -29,7 +29,7 @@ double sk_p_rate(const sk_particles *ps, int64_t m1, int64_t m2, double r2, cons
     for (int k = 0; k < ps->d; ++k) y[k] = dx[k] / R;
     v = sk_kernel_eval(ps->V, y);
   }
-  return ps->alpha_const * ps->rate_pref * v / (s * s);
+  return sk_model_alpha(ps->m, m1, m2) * ps->rate_pref * v / (s * s);
 }
 
 double sk_particles_pair_rate(const sk_particles *ps, long long m1, long long m2,
@@ -84,7 +84,6 @@ int sk_particles_create(const sk_model *m, sk_particles **out, sk_error *err) {
   ps->dt_factor = sk_model_get_double(m, "particles.dt_factor");
   ps->vball = sk_kernel_kind(ps->V) == SK_V_BALL;
   ps->vradial = sk_kernel_is_radial(ps->V);
-  ps->alpha_const = sk_model_alpha(m, 1, 1);
   double N = (double)p->N;
   int d = p->dim;
   if (d >= 3)

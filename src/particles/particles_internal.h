@@ -23,7 +23,6 @@ struct sk_particles {
   int d, torus, annihilation, radius_power, vball, vradial;
   double box, Z, eps, epsb, b, chi;
   double rate_pref;  /* eps^(-2+d(1-b)) [x |log eps|^-1 in d = 2] */
-  double alpha_const; /* alpha (the model's alpha does not depend on masses) */
   double dt, dt_factor, maxdif;
   long long N;
   uint64_t seed, replica;

@@ -277,7 +277,7 @@ static void test_d2(void **state) {
                          "run.seed=9", NULL};
     sk_model *m = model(q ? kv6 : kv4);
     double Z = sk_model_params(m)->Z;
-    sk_particles_run_opts o = {.replicas = q ? 40 : 200};
+    sk_particles_run_opts o = {.replicas = q ? 80 : 200};
     sk_particles_results *r = NULL;
     sk_error e = {0};
     assert_int_equal(sk_particles_run(m, &o, &r, &e), SK_OK);
