@@ -70,7 +70,9 @@ int sk_cmd_keys(int argc, char **argv);
 int sk_cmd_beta(int argc, char **argv);
 int sk_cmd_coalescent(int argc, char **argv);
 int sk_cmd_kingman(int argc, char **argv);
+int sk_cmd_ode(int argc, char **argv);
 int sk_cmd_pde(int argc, char **argv);
+int sk_cmd_particles(int argc, char **argv);
 /* cmd_coalescent.c: inserts --set run.T=<last of --times> when only --times
  * is given (see there); NULL if nothing changes. */
 char **sk_cli_default_T(int argc, char **argv, int *argc_out);

@@ -2,6 +2,11 @@
 #include <string.h>
 
 #include "coag/coag_internal.h"
+#include "smolkin/beta.h"
+
+static double beta_fn(long long n, long long m, void *ctx) {
+  return sk_beta_kernel_eval((const sk_beta_kernel *)ctx, n, m);
+}
 
 int sk_coag_opts_from_model(const sk_model *m, sk_coag_opts *o, sk_error *err) {
   (void)err;
@@ -53,9 +58,16 @@ int sk_coag_create_from_model(const sk_model *m, sk_coag **c, sk_error *err) {
     }
     return rc;
   }
-  /* recipe: beta(n, m) from the model; wired to sk_beta_kernel once the beta
-   * module is merged into this branch */
-  return sk_model_key_error(m, "coagulation.kernel", err,
-                            "kernel = recipe needs the beta module, which this build does not "
-                            "have yet (accepted now: constant, additive, multiplicative, table)");
+  /* recipe: beta(n, m) from the model (sk_beta_kernel); the operator keeps
+   * the values it needs (the matrix, or the low-rank factors) */
+  sk_beta_kernel *bk;
+  rc = sk_beta_kernel_create(m, nmax, NULL, &bk, err);
+  if (rc) {
+    sk_error_prefix(err, "kernel = recipe: ");
+    return rc;
+  }
+  rc = sk_coag_create_function(SK_COAG_RECIPE, beta_fn, bk, nmax, &o, c, err);
+  sk_beta_kernel_free(bk);
+  if (rc) sk_error_prefix(err, "kernel = recipe: ");
+  return rc;
 }

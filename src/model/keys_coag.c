@@ -21,14 +21,16 @@ static const sk_keydef keys[] = {
     {"coagulation", "lowrank_rank", SK_KEY_INT, "64", 1, 1024, 0, NULL,
      "method = lowrank: largest rank R tried"},
     {"coagulation", "post_gel", SK_KEY_ENUM, "stockmayer", 0, 0, 0, "stockmayer|flory",
-     "mass beyond nmax (tail; gel after gelation): inert (stockmayer) or still coagulating "
-     "with the tracked masses (flory; classical kernels, exact for them)"},
+     "mass beyond nmax (the tail; the gel after gelation): inert (stockmayer) or still "
+     "coagulating with the tracked masses (flory; classical kernels only, for which f_1..f_nmax "
+     "are then exact)"},
     {"coagulation", "rtol", SK_KEY_DOUBLE, "1e-8", 1e-14, 0.1, 0, NULL,
      "ODE: relative tolerance of the integrator's local error control"},
     {"coagulation", "atol", SK_KEY_DOUBLE, "1e-14", 0, 1, SK_KEYF_MIN_OPEN, NULL,
      "ODE: absolute tolerance on each f_n, in units of [initial] Z"},
     {"coagulation", "gel_tol", SK_KEY_DOUBLE, "1e-6", 0, 0.5, SK_KEYF_MIN_OPEN, NULL,
-     "ODE: gelation needs the tail mass to exceed gel_tol * M1(0) (see docs/ode.md)"},
+     "ODE: gelation is declared once the tail holds gel_tol * M1(0) and M2 has passed its "
+     "extrapolated blow-up time (docs/ode.md)"},
     {"coagulation", "max_steps", SK_KEY_INT, "1000000", 10, 1e12, 0, NULL,
      "ODE: most integrator steps before giving up"},
 };
