@@ -26,7 +26,7 @@ static const sk_flag flags[] = {
 };
 
 typedef struct {
-  double t, M0, M1, tail, out;
+  double t, M0, M1, M2, tail, out;
   double *f;   /* nm */
   double *obs; /* nobs * nm */
 } record;
@@ -204,6 +204,7 @@ int sk_cmd_pde(int argc, char **argv) {
     r->t = t;
     r->M0 = sk_pde_M0(pde);
     r->M1 = sk_pde_M1(pde);
+    r->M2 = sk_pde_M2(pde);
     r->tail = sk_pde_tail_mass(pde);
     r->out = sk_pde_outflow(pde);
     r->f = malloc((nm ? nm : 1) * sizeof *r->f);
@@ -258,11 +259,11 @@ int sk_cmd_pde(int argc, char **argv) {
       status = sk_cli_fail(&c, sk_error_set(&c.err, SK_ENOMEM, "out of memory"));
       goto done;
     }
-    const char *names[5] = {"time", "M0", "M1", "tail_mass", "outflow"};
-    for (int w = 0; w < 5 && !rc; ++w) {
+    const char *names[6] = {"time", "M0", "M1", "M2", "tail_mass", "outflow"};
+    for (int w = 0; w < 6 && !rc; ++w) {
       for (size_t k = 0; k < nt; ++k) {
         const record *r = &rec[k];
-        col[k] = w == 0 ? r->t : w == 1 ? r->M0 : w == 2 ? r->M1 : w == 3 ? r->tail : r->out;
+        col[k] = w == 0 ? r->t : w == 1 ? r->M0 : w == 2 ? r->M1 : w == 3 ? r->M2 : w == 4 ? r->tail : r->out;
       }
       rc = sk_h5_write_doubles(h5, names[w], 1, &nt, col, &c.err);
     }
@@ -289,14 +290,15 @@ int sk_cmd_pde(int argc, char **argv) {
     FILE *f = rc ? NULL : sk_out_csv(out, "pde.csv", &c.err);
     if (!rc && !f) rc = c.err.code ? c.err.code : SK_EIO;
     if (!rc) {
-      fprintf(f, "t,M0,M1,tail_mass,outflow");
+      fprintf(f, "t,M0,M1,M2,tail_mass,outflow");
       for (size_t q = 0; q < nm; ++q) fprintf(f, ",f_%lld", masses[q]);
       for (size_t j = 0; j < nobs; ++j)
         for (size_t q = 0; q < nm; ++q) fprintf(f, ",%s_%lld", sk_observe_name(obs, j), masses[q]);
       fprintf(f, "\n");
       for (size_t k = 0; k < nt; ++k) {
         const record *r = &rec[k];
-        fprintf(f, "%.17g,%.17g,%.17g,%.17g,%.17g", r->t, r->M0, r->M1, r->tail, r->out);
+        fprintf(f, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g", r->t, r->M0, r->M1, r->M2, r->tail,
+                r->out);
         for (size_t q = 0; q < nm; ++q) fprintf(f, ",%.17g", r->f[q]);
         for (size_t j = 0; j < nobs; ++j)
           for (size_t q = 0; q < nm; ++q) fprintf(f, ",%.17g", r->obs[j * nm + q]);
@@ -314,6 +316,7 @@ int sk_cmd_pde(int argc, char **argv) {
     sk_json j;
     sk_json_init(&j, stdout, 0);
     sk_json_begin_object(&j, NULL);
+    sk_json_string(&j, "command", "pde");
     sk_json_begin_array(&j, "results");
     char key[32];
     for (size_t k = 0; k < nrec; ++k) {
@@ -322,6 +325,7 @@ int sk_cmd_pde(int argc, char **argv) {
       sk_json_double(&j, "t", r->t);
       sk_json_double(&j, "M0", r->M0);
       sk_json_double(&j, "M1", r->M1);
+      sk_json_double(&j, "M2", r->M2);
       sk_json_double(&j, "tail_mass", r->tail);
       sk_json_double(&j, "outflow", r->out);
       sk_json_begin_object(&j, "f");

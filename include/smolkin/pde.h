@@ -67,7 +67,7 @@ void sk_pde_opts_init(sk_pde_opts *o);
 void sk_pde_opts_from_model(const sk_model *m, sk_pde_opts *o);
 
 /* Builds the grid, the coagulation operator ([coagulation]: the kernel,
- * nmax, method; the recipe via sk_beta_kernel) and the initial data
+ * nmax, method; the recipe via sk_coag_create_from_model) and the initial data
  * (cell averages of h_n by 3-point Gauss–Legendre quadrature per axis). */
 int sk_pde_alloc(const sk_model *m, const sk_pde_opts *opts, sk_pde **pde, sk_error *err);
 void sk_pde_free(sk_pde *pde);
@@ -84,6 +84,8 @@ const sk_coag *sk_pde_coag(const sk_pde *pde);
  *   outflow = mass that crossed the radial boundary (0 on the torus). */
 double sk_pde_M0(const sk_pde *pde);
 double sk_pde_M1(const sk_pde *pde);
+/* M2 = sum_n n^2 int f_n */
+double sk_pde_M2(const sk_pde *pde);
 double sk_pde_tail_mass(const sk_pde *pde);
 double sk_pde_outflow(const sk_pde *pde);
 /* Number of mass-n particles that crossed the radial boundary. */

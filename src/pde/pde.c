@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "smolkin/beta.h"
 
 enum { GEO_RADIAL = 0, GEO_TORUS, GEO_WHOLE };
 
@@ -30,7 +29,6 @@ struct sk_pde {
   double *dif;       /* dif(n), n = 1..M */
   double *outnum;    /* radial: number of mass n that left, per n */
   sk_coag *coag;
-  sk_beta_kernel *bk;
   sk_pde_opts o;
   double t, dt;
   double atol_abs;
@@ -80,39 +78,19 @@ static const double GL4_X[4] = {-0.8611363115940526, -0.3399810435848563, 0.3399
 static const double GL4_W[4] = {0.3478548451374538, 0.6521451548625461, 0.6521451548625461,
                                 0.3478548451374538};
 
-static double recipe_fn(long long n, long long m, void *ctx) {
-  return sk_beta_kernel_eval((const sk_beta_kernel *)ctx, n, m);
-}
-
 static int make_coag(sk_pde *p, const sk_model *m, sk_error *err) {
   sk_coag_kind kind = (sk_coag_kind)sk_model_get_enum(m, "coagulation.kernel");
   if (sk_model_get_enum(m, "coagulation.post_gel") != 0)
     return sk_model_key_error(m, "coagulation.post_gel", err,
                               "the PDE keeps the mass beyond nmax inert, where it formed "
                               "(accepted: stockmayer)");
-  if (kind != SK_COAG_RECIPE) return sk_coag_create_from_model(m, &p->coag, err);
-  if (p->d < 2)
+  if (kind == SK_COAG_RECIPE && p->d < 2)
     return sk_model_key_error(m, "coagulation.kernel", err,
                               "the recipe beta(n,m) needs d >= 2 but [model] dim = %d (accepted "
                               "in d = 1: constant, additive, multiplicative, table)",
                               p->d);
-  if (sk_model_is_set(m, "coagulation.scale") && sk_model_get_double(m, "coagulation.scale") != 1)
-    return sk_model_key_error(m, "coagulation.scale", err,
-                              "scale multiplies only the classical kernels (accepted: 1)");
-  sk_coag_opts co;
-  sk_coag_opts_init(&co);
-  static const sk_coag_path paths[] = {SK_COAG_PATH_AUTO, SK_COAG_PATH_DIRECT, SK_COAG_PATH_FFT,
-                                       SK_COAG_PATH_LOWRANK};
-  co.path = paths[sk_model_get_enum(m, "coagulation.method")];
-  if (co.path == SK_COAG_PATH_FFT)
-    return sk_model_key_error(m, "coagulation.method", err,
-                              "fft is exact only for the classical kernels (accepted for the "
-                              "recipe: auto, direct, lowrank)");
-  co.lowrank_tol = sk_model_get_double(m, "coagulation.lowrank_tol");
-  co.lowrank_rank = (int)sk_model_get_int(m, "coagulation.lowrank_rank");
-  int rc = sk_beta_kernel_create(m, p->M, NULL, &p->bk, err);
-  if (rc) return rc;
-  return sk_coag_create_function(SK_COAG_RECIPE, recipe_fn, p->bk, p->M, &co, &p->coag, err);
+  /* recipe: beta(n, m) from sk_beta_kernel (the recipe in d >= 3, (2.4) in d = 2) */
+  return sk_coag_create_from_model(m, &p->coag, err);
 }
 
 /* Spatial density p at a point given by its distance r (radial) or
@@ -207,7 +185,6 @@ void sk_pde_free(sk_pde *p) {
   free(p->heun_t);
   free(p->bs3_t);
   sk_coag_free(p->coag);
-  sk_beta_kernel_free(p->bk);
   free(p);
 }
 
@@ -794,13 +771,17 @@ static double moment(const sk_pde *p, int k) {
   for (size_t i = 0; i < p->nc; ++i) {
     const double *y = p->f + i * M;
     double c = 0;
-    for (size_t n = 0; n < M; ++n) c += (k ? (double)(n + 1) : 1.0) * y[n];
+    for (size_t n = 0; n < M; ++n) {
+      double w = k == 0 ? 1.0 : k == 1 ? (double)(n + 1) : (double)(n + 1) * (double)(n + 1);
+      c += w * y[n];
+    }
     s += p->vol[i] * c;
   }
   return s;
 }
 double sk_pde_M0(const sk_pde *p) { return moment(p, 0); }
 double sk_pde_M1(const sk_pde *p) { return moment(p, 1); }
+double sk_pde_M2(const sk_pde *p) { return moment(p, 2); }
 double sk_pde_tail_mass(const sk_pde *p) {
   double s = 0;
   for (size_t i = 0; i < p->nc; ++i) s += p->vol[i] * p->tail[i];

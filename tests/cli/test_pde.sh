@@ -18,17 +18,18 @@ if expect_exit 0 "$SMOLKIN" pde "$EX/pde_torus.ini" --masses 1,2,10 --set pde.rt
   check_py "torus example: shape and exact ODE values" '
 r = d["results"]; assert [x["t"] for x in r] == [0.5, 1, 2], r
 for x in r:
-    for k in ("t","M0","M1","tail_mass","outflow","f","observe"): assert k in x, k
+    for k in ("t","M0","M1","M2","tail_mass","outflow","f","observe"): assert k in x, k
     assert sorted(x["f"]) == ["1","10","2"], x["f"]
     assert list(x["observe"]) == ["gauss_0.2"] and sorted(x["observe"]["gauss_0.2"]) == ["1","10","2"]
     t = x["t"]; ex = lambda n: (2/(2+t))**2*(t/(2+t))**(n-1)
     for n in (1, 2, 10): assert abs(x["f"][str(n)]/ex(n) - 1) < 1e-6, (n, x["f"][str(n)], ex(n))
     assert abs(x["M0"] - 2/(2+t)) < 1e-6 and x["outflow"] == 0
+    assert abs(x["M2"] / (1 + t) - 1) < 1e-6  # constant kernel: M2 = 1 + t (ZEH)
     assert abs(x["M1"] + x["tail_mass"] - 1) < 1e-10
     # uniform f_1: int J f_1 = f_1 x (midpoint rule of J on the 4^3 cells, centres at +-1/8, +-3/8)
     w1 = 0.25 * 2 * (math.exp(-0.125**2/0.08) + math.exp(-0.375**2/0.08))
     assert abs(x["observe"]["gauss_0.2"]["1"] / (x["f"]["1"] * w1**3) - 1) < 1e-12
-assert d["geometry"] == "torus" and d["dim"] == 3 and d["mass_balance_error"] < 1e-10'
+assert d["command"] == "pde" and d["geometry"] == "torus" and d["dim"] == 3 and d["mass_balance_error"] < 1e-10'
 fi
 
 # --- the recipe kernel with p = 0 is the constant kernel K = beta(1,1) (from `smolkin beta`):
