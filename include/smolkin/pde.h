@@ -115,7 +115,7 @@ void sk_pde_tail_density(const sk_pde *pde, double *out);
 
 typedef struct sk_pde_stats {
   long long steps;         /* splitting steps */
-  double dt_last;          /* the last splitting step */
+  double dt_last;          /* the last splitting step used (before any: the target) */
   long long coag_rhs;      /* evaluations of C over all cells */
   long long coag_rejected; /* rejected coagulation sub-steps */
   long long coag_euler;    /* cell steps taken by one Euler step (change below atol) */

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 enum { GEO_RADIAL = 0, GEO_TORUS, GEO_WHOLE };
 
 struct sk_pde {
@@ -30,13 +29,13 @@ struct sk_pde {
   double *outnum;    /* radial: number of mass n that left, per n */
   sk_coag *coag;
   sk_pde_opts o;
-  double t, dt;
+  double t, dt;      /* current time; target splitting step (pde.dt or the rule) */
   double atol_abs;
   int started;       /* radial: the first diffusion step is backward Euler */
   int nthreads;
   /* per thread */
   sk_coag_ws **ws;
-  double **scr;      /* coagulation stages: 7 M doubles */
+  double **scr;      /* coagulation stages: 9 M doubles */
   double **col;      /* diffusion: ncells reals (+ tridiagonal scratch) */
   fftw_complex **spec;
   size_t nspec;
@@ -45,7 +44,7 @@ struct sk_pde {
   double *minf_t;    /* per thread */
   long long *rhs_t, *rej_t, *euler_t, *heun_t, *bs3_t;
   long long steps;
-  int fail_code;
+  double tau_last;   /* the last splitting step used */
 };
 
 void sk_pde_opts_init(sk_pde_opts *o) {
@@ -727,6 +726,7 @@ int sk_pde_advance(sk_pde *p, double t1, sk_error *err) {
   long long n = (long long)ceil(span / p->dt * (1 - 1e-12));
   if (n < 1) n = 1;
   double tau = span / (double)n;
+  p->tau_last = tau;
   /* Strang: D(tau/2) [C(tau) D(tau)]... C(tau) D(tau/2), half steps merged */
   diffuse(p, 0.5 * tau);
   for (long long k = 0; k < n; ++k) {
@@ -843,7 +843,7 @@ double sk_pde_observe(const sk_pde *p, const sk_observe *obs, size_t k, long lon
 void sk_pde_get_stats(const sk_pde *p, sk_pde_stats *s) {
   memset(s, 0, sizeof *s);
   s->steps = p->steps;
-  s->dt_last = p->dt;
+  s->dt_last = p->tau_last > 0 ? p->tau_last : p->dt;
   for (int t = 0; t < p->nthreads; ++t) {
     s->coag_rhs += p->rhs_t[t];
     s->coag_rejected += p->rej_t[t];
