@@ -25,6 +25,7 @@ struct sk_pde {
   double *f;         /* f[cell * M + n - 1] */
   double *tail;      /* tail mass density per cell */
   double *hlast;     /* per cell: last coagulation sub-step */
+  unsigned char *tier; /* per cell: coagulation path taken last (0 Heun, 1 BS3, 2 DP5) */
   double *dif;       /* dif(n), n = 1..M */
   double *outnum;    /* radial: number of mass n that left, per n */
   sk_coag *coag;
@@ -174,6 +175,7 @@ void sk_pde_free(sk_pde *p) {
   free(p->f);
   free(p->tail);
   free(p->hlast);
+  free(p->tier);
   free(p->dif);
   free(p->outnum);
   free(p->clipped_t);
@@ -345,10 +347,11 @@ int sk_pde_alloc(const sk_model *m, const sk_pde_opts *opts, sk_pde **out, sk_er
   p->f = calloc(p->nc * M, sizeof *p->f);
   p->tail = calloc(p->nc, sizeof *p->tail);
   p->hlast = calloc(p->nc, sizeof *p->hlast);
+  p->tier = calloc(p->nc, sizeof *p->tier);
   p->dif = malloc(M * sizeof *p->dif);
   p->outnum = calloc(M, sizeof *p->outnum);
   p->clipped_t = calloc(M, sizeof *p->clipped_t);
-  if (!p->f || !p->tail || !p->hlast || !p->dif || !p->outnum || !p->clipped_t) {
+  if (!p->f || !p->tail || !p->hlast || !p->tier || !p->dif || !p->outnum || !p->clipped_t) {
     sk_pde_free(p);
     return sk_error_set(err, SK_ENOMEM,
                         "out of memory: %zu cells x %zu masses (lower [pde] cells or "
@@ -588,7 +591,12 @@ static int coag_cell(sk_pde *p, int tid, size_t cell, double dt) {
   /* Mild coagulation: one Heun step over dt (2 evaluations), accepted when
    * the Heun–Euler 2(1) error estimate dt/2 |k2 - k1| (an estimate of the
    * Euler error, so conservative for Heun) meets the same tolerance. */
-  if (h >= dt) {
+  /* p->tier[cell] remembers which path this cell took last time (0 Heun,
+   * 1 Bogacki–Shampine, 2 Dormand–Prince), so that a cell does not retry
+   * cheaper methods it failed with; see the updates below. */
+  int tier = p->tier[cell];
+  double enh = 0;
+  if (h >= dt && tier == 0) {
     for (size_t n = 0; n < M; ++n) yt[n] = y[n] + dt * k[0][n];
     sk_coag_rhs(c, ws, yt, k[1], &r[1]);
     double en = 0, mn1 = 0;
@@ -608,37 +616,44 @@ static int coag_cell(sk_pde *p, int tid, size_t cell, double dt) {
       p->heun_t[tid] += 1;
       return 0;
     }
-    /* Moderate coagulation: one Bogacki–Shampine 3(2) step over dt (3 more
-     * evaluations), accepted on its embedded error estimate. */
-    if (en <= 1e4) {
-      for (size_t n = 0; n < M; ++n) yt[n] = y[n] + 0.5 * dt * k[0][n];
-      sk_coag_rhs(c, ws, yt, k[1], &r[1]);
-      for (size_t n = 0; n < M; ++n) yt[n] = y[n] + 0.75 * dt * k[1][n];
-      sk_coag_rhs(c, ws, yt, k[2], &r[2]);
-      double mn3 = 0;
-      for (size_t n = 0; n < M; ++n) {
-        yn[n] = y[n] + dt * (2.0 / 9 * k[0][n] + 1.0 / 3 * k[1][n] + 4.0 / 9 * k[2][n]);
-        if (yn[n] < mn3) mn3 = yn[n];
-      }
-      sk_coag_rhs(c, ws, yn, k[3], &r[3]);
-      nrhs += 3;
-      double e3 = 0;
-      for (size_t n = 0; n < M; ++n) {
-        double e = dt * (-5.0 / 72 * k[0][n] + 1.0 / 12 * k[1][n] + 1.0 / 9 * k[2][n] -
-                         1.0 / 8 * k[3][n]);
-        double q = fabs(e) / (atol + rtol * fmax(fabs(y[n]), fabs(yn[n])));
-        if (q > e3) e3 = q;
-      }
-      if (e3 <= 1 && mn3 >= negtol) {
-        memcpy(y, yn, M * sizeof *y);
-        p->tail[cell] += dt * (2.0 / 9 * r[0] + 1.0 / 3 * r[1] + 4.0 / 9 * r[2]);
-        if (mn3 < p->minf_t[tid]) p->minf_t[tid] = mn3;
-        p->rhs_t[tid] += nrhs;
-        p->bs3_t[tid] += 1;
-        return 0;
-      }
+    enh = en;
+  }
+  /* Moderate coagulation: one Bogacki–Shampine 3(2) step over dt (3 more
+   * evaluations), accepted on its embedded error estimate; tried when the
+   * Heun estimate was within 1e4 of the tolerance, or first when the cell
+   * took this path last time. */
+  if (h >= dt && tier <= 1 && enh <= 1e4) {
+    for (size_t n = 0; n < M; ++n) yt[n] = y[n] + 0.5 * dt * k[0][n];
+    sk_coag_rhs(c, ws, yt, k[1], &r[1]);
+    for (size_t n = 0; n < M; ++n) yt[n] = y[n] + 0.75 * dt * k[1][n];
+    sk_coag_rhs(c, ws, yt, k[2], &r[2]);
+    double mn3 = 0;
+    for (size_t n = 0; n < M; ++n) {
+      yn[n] = y[n] + dt * (2.0 / 9 * k[0][n] + 1.0 / 3 * k[1][n] + 4.0 / 9 * k[2][n]);
+      if (yn[n] < mn3) mn3 = yn[n];
+    }
+    sk_coag_rhs(c, ws, yn, k[3], &r[3]);
+    nrhs += 3;
+    double e3 = 0;
+    for (size_t n = 0; n < M; ++n) {
+      double e = dt * (-5.0 / 72 * k[0][n] + 1.0 / 12 * k[1][n] + 1.0 / 9 * k[2][n] -
+                       1.0 / 8 * k[3][n]);
+      double q = fabs(e) / (atol + rtol * fmax(fabs(y[n]), fabs(yn[n])));
+      if (q > e3) e3 = q;
+    }
+    if (e3 <= 1 && mn3 >= negtol) {
+      memcpy(y, yn, M * sizeof *y);
+      p->tail[cell] += dt * (2.0 / 9 * r[0] + 1.0 / 3 * r[1] + 4.0 / 9 * r[2]);
+      if (mn3 < p->minf_t[tid]) p->minf_t[tid] = mn3;
+      p->rhs_t[tid] += nrhs;
+      p->bs3_t[tid] += 1;
+      /* a very small estimate: Heun will do next time */
+      p->tier[cell] = e3 < 1e-3 ? 0 : 1;
+      return 0;
     }
   }
+  long long nacc = 0;
+  double en_acc = 0, h_acc = 0;
   while (t < dt) {
     int last = 0;
     if (t + h >= dt * (1 - 1e-12)) {
@@ -684,6 +699,9 @@ static int coag_cell(sk_pde *p, int tid, size_t cell, double dt) {
       k[6] = tmp;
       r[0] = r[6];
       if (mn < p->minf_t[tid]) p->minf_t[tid] = mn;
+      ++nacc;
+      en_acc = en;
+      h_acc = h;
       t = last ? dt : t + h;
       if (!last || fac < 1) hprop = h * fac;
       h *= fac;
@@ -698,6 +716,8 @@ static int coag_cell(sk_pde *p, int tid, size_t cell, double dt) {
     }
   }
   p->hlast[cell] = hprop < dt ? hprop : dt;
+  /* one full-size step with a tiny estimate: Bogacki–Shampine will do next time */
+  p->tier[cell] = (nacc == 1 && nrej == 0 && h_acc == dt && en_acc < 1e-4) ? 1 : 2;
   p->rhs_t[tid] += nrhs;
   p->rej_t[tid] += nrej;
   return rc;
