@@ -372,7 +372,17 @@ static void classical_jvp(const sk_coag *c, sk_coag_ws *ws, const double *f, con
   }
   double *conv = ws->a;
   if (c->path == SK_COAG_PATH_FFT) {
-    sk_coag_convolve(ws, gf, gv, nsup, 0, conv);
+    /* a tilt both factors allow (each stays below its own maximum) */
+    double k = fmin(tilt_rate(gf, nsup), tilt_rate(gv, nsup));
+    if (k > 0) {
+      double *xt = ws->b, *yt = ws->b + M;
+      tilt(xt, gf, nsup, k);
+      tilt(yt, gv, nsup, k);
+      sk_coag_convolve(ws, xt, yt, nsup, 0, conv);
+      tilt(conv + 2, conv + 2, 2 * nsup - 1, -k);
+    } else {
+      sk_coag_convolve(ws, gf, gv, nsup, 0, conv);
+    }
   } else {
     conv[0] = conv[1] = 0;
     for (long long s = 2; s <= 2 * nsup; ++s) {
