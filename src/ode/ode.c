@@ -318,7 +318,7 @@ static void gel_check(sk_ode *o) {
 static long long active_extent(const double *f, long long M) {
   double mx = 0;
   for (long long n = 0; n < M; ++n) mx = fmax(mx, fabs(f[n]));
-  double thr = 1e-14 * mx;
+  double thr = 1e-14 * mx; /* above the rounding noise of the Newton corrections */
   long long n = M;
   while (n > 0 && !(fabs(f[n - 1]) > thr)) --n;
   return n;
