@@ -79,6 +79,7 @@ static void print_json(sk_cli *c, const results *r, sk_ode *e, double wall) {
   sk_json_int(&j, "gmres_iters", st.lin_iters);
   sk_json_int(&j, "error_test_fails", st.err_test_fails);
   sk_json_int(&j, "newton_fails", st.newton_fails);
+  sk_json_int(&j, "restarts", st.restarts);
   sk_json_end_object(&j);
   sk_json_double(&j, "wall_s", wall);
   sk_json_end_object(&j);

@@ -92,6 +92,9 @@ typedef struct sk_ode_stats {
       newton_fails, lin_fails;
   int last_order;
   double last_step;
+  int restarts;          /* CVODE restarts when the active range grew */
+  long long active_nmax; /* masses integrated now (classical kernels on the FFT
+                            path integrate only the occupied range; docs/ode.md) */
 } sk_ode_stats;
 void sk_ode_get_stats(const sk_ode *ode, sk_ode_stats *s);
 

@@ -15,13 +15,19 @@
 #include "coag/coag_internal.h"
 
 struct sk_ode {
-  const sk_coag *c;
+  const sk_coag *c; /* the operator asked for (nmax = Mfull) */
   sk_coag *owned;
+  /* the operator in use: c, or (classical kernels on the FFT path) the
+   * same kernel on the active range 1..M, M <= Mfull (see grow()) */
+  const sk_coag *cur;
+  sk_coag *active;
   sk_coag_ws *ws;
   sk_coag_kind kind;
   double s; /* scale of a classical kernel */
-  long long M;
+  long long M, Mfull;
   long long neq;
+  int dynamic;
+  double *fout; /* f_1..f_Mfull at the current time */
   int flory, has_N; /* tail coagulates; its particle count is a component */
   sk_ode_opts o;
 
@@ -41,7 +47,8 @@ struct sk_ode {
   int have_prev;
 
   long rhs_evals, jvp_evals;
-  sk_error cb_err; /* an error inside a callback */
+  sk_ode_stats base; /* counts of the CVODE instances before the current one */
+  int restarts;
 };
 
 /* --------------------------------------------------------------- options */
@@ -141,7 +148,7 @@ static int rhs_fn(sunrealtype t, N_Vector yv, N_Vector ydv, void *ud) {
   double *dy = N_VGetArrayPointer(ydv);
   long long M = o->M;
   double tail_rate;
-  sk_coag_rhs(o->c, o->ws, y, dy, &tail_rate);
+  sk_coag_rhs(o->cur, o->ws, y, dy, &tail_rate);
   o->rhs_evals++;
   if (!o->flory) {
     dy[M] = tail_rate;
@@ -176,7 +183,7 @@ static int jtimes_fn(N_Vector vv, N_Vector Jvv, sunrealtype t, N_Vector yv, N_Ve
   double *jv = N_VGetArrayPointer(Jvv);
   long long M = o->M;
   double dtail;
-  sk_coag_jvp(o->c, o->ws, y, v, jv, &dtail);
+  sk_coag_jvp(o->cur, o->ws, y, v, jv, &dtail);
   o->jvp_evals++;
   if (!o->flory) {
     jv[M] = dtail;
@@ -219,7 +226,7 @@ static int psetup_fn(sunrealtype t, N_Vector yv, N_Vector fy, sunbooleantype jok
   const double *y = N_VGetArrayPointer(yv);
   long long M = o->M;
   double *d = o->pdiag;
-  sk_coag_loss_rates(o->c, o->ws, y, d);
+  sk_coag_loss_rates(o->cur, o->ws, y, d);
   double G = o->flory ? y[M] : 0, N = o->has_N ? y[M + 1] : 0;
   for (long long n = 1; n <= M; ++n) {
     d[n - 1] += y[n - 1] * o->Kdiag[n - 1];
@@ -259,9 +266,9 @@ static double d2_rate(sk_ode *o, const double *f, double M1, double M2) {
     default: break;
   }
   long long M = o->M;
-  double *g = o->work, *L = o->pdiag + o->neq; /* second half of pdiag: scratch */
+  double *g = o->work, *L = o->pdiag + o->Mfull + 2; /* second half of pdiag: scratch */
   for (long long n = 1; n <= M; ++n) g[n - 1] = (double)n * f[n - 1];
-  sk_coag_loss_rates(o->c, o->ws, g, L);
+  sk_coag_loss_rates(o->cur, o->ws, g, L);
   for (long long n = 0; n < M; ++n) L[n] *= g[n];
   return csum(L, M);
 }
@@ -300,6 +307,146 @@ static void gel_check(sk_ode *o) {
       goto fail;                                                                           \
     }                                                                                      \
   } while (0)
+
+/* The dynamic range (classical kernels, FFT path): the system is
+ * integrated on masses 1..M with M a power of two >= 4x the last nonzero
+ * f_n (at most nmax). The operator leaves gains beyond twice the FFT
+ * support exactly zero, so while the last nonzero mass is <= M/2 nothing
+ * reaches M and the active system is the full one with its zero entries
+ * left out; grow() enlarges M (and restarts CVODE from the current state)
+ * before that. */
+static long long active_extent(const double *f, long long M) {
+  double mx = 0;
+  for (long long n = 0; n < M; ++n) mx = fmax(mx, fabs(f[n]));
+  double thr = 1e-14 * mx; /* above the rounding noise of the Newton corrections */
+  long long n = M;
+  while (n > 0 && !(fabs(f[n - 1]) > thr)) --n;
+  return n;
+}
+
+static long long next_size(long long lnz, long long Mfull) {
+  long long Ma = 512;
+  while (Ma < 8 * lnz) Ma *= 2;
+  return Ma < Mfull ? Ma : Mfull;
+}
+
+static void add_stats(sk_ode *e) {
+  if (!e->cv) return;
+  long v;
+  CVodeGetNumSteps(e->cv, &v);
+  e->base.steps += v;
+  CVodeGetNumNonlinSolvIters(e->cv, &v);
+  e->base.newton_iters += v;
+  CVodeGetNumLinIters(e->cv, &v);
+  e->base.lin_iters += v;
+  CVodeGetNumPrecEvals(e->cv, &v);
+  e->base.prec_setups += v;
+  CVodeGetNumErrTestFails(e->cv, &v);
+  e->base.err_test_fails += v;
+  CVodeGetNumNonlinSolvConvFails(e->cv, &v);
+  e->base.newton_fails += v;
+  CVodeGetNumLinConvFails(e->cv, &v);
+  e->base.lin_fails += v;
+}
+
+static void cv_teardown(sk_ode *e) {
+  add_stats(e);
+  if (e->cv) CVodeFree(&e->cv);
+  if (e->LS) SUNLinSolFree(e->LS);
+  if (e->abstol) N_VDestroy(e->abstol);
+  if (e->y) N_VDestroy(e->y);
+  e->LS = NULL;
+  e->abstol = e->y = NULL;
+  sk_coag_ws_free(e->ws);
+  e->ws = NULL;
+  sk_coag_free(e->active);
+  e->active = NULL;
+  e->cur = e->c;
+}
+
+/* CVODE on masses 1..Ma from f (length >= min(Ma, its extent); entries
+ * beyond Ma must be 0), tail G, count N, at time t. */
+static int cv_setup(sk_ode *e, long long Ma, double t, const double *f, double G, double N,
+                    sk_error *err) {
+  int rc = SK_OK;
+  const sk_ode_opts *o = &e->o;
+  e->M = Ma;
+  e->neq = Ma + 1 + (e->has_N ? 1 : 0);
+  if (Ma < e->Mfull) {
+    sk_coag_opts co;
+    sk_coag_opts_init(&co);
+    co.path = SK_COAG_PATH_FFT;
+    rc = sk_coag_create_classical_opts(e->kind, e->s, Ma, &co, &e->active, err);
+    if (rc) return rc;
+    e->cur = e->active;
+  } else {
+    e->cur = e->c;
+  }
+  rc = sk_coag_ws_alloc_threads(e->cur, o->threads, &e->ws, err);
+  if (rc) goto fail;
+  e->y = N_VNew_Serial((sunindextype)e->neq, e->sunctx);
+  if (!e->y) {
+    rc = sk_error_set(err, SK_ENOMEM, "out of memory (ODE state, nmax = %lld)", Ma);
+    goto fail;
+  }
+  e->y->ops->nvwrmsnorm = wmax_norm;
+  e->y->ops->nvwrmsnormmask = wmax_norm_mask;
+  e->abstol = N_VClone(e->y);
+  if (!e->abstol) {
+    rc = sk_error_set(err, SK_ENOMEM, "out of memory (ODE state, nmax = %lld)", Ma);
+    goto fail;
+  }
+  double *y = N_VGetArrayPointer(e->y), *at = N_VGetArrayPointer(e->abstol);
+  memcpy(y, f, sizeof(double) * (size_t)Ma);
+  y[Ma] = G;
+  if (e->has_N) y[Ma + 1] = N;
+  for (long long i = 0; i < e->neq; ++i) at[i] = o->atol * o->Z;
+
+  e->cv = CVodeCreate(CV_BDF, e->sunctx);
+  if (!e->cv) {
+    rc = sk_error_set(err, SK_ENOMEM, "CVODE: cannot create the integrator");
+    goto fail;
+  }
+  CHECK_SUN(CVodeInit(e->cv, rhs_fn, t, e->y), "CVodeInit");
+  CHECK_SUN(CVodeSVtolerances(e->cv, o->rtol, e->abstol), "CVodeSVtolerances");
+  CHECK_SUN(CVodeSetUserData(e->cv, e), "CVodeSetUserData");
+  CHECK_SUN(CVodeSetMaxNumSteps(e->cv, -1), "CVodeSetMaxNumSteps");
+  CHECK_SUN(CVodeSetMaxHnilWarns(e->cv, -1), "CVodeSetMaxHnilWarns");
+  e->LS = SUNLinSol_SPGMR(e->y, SUN_PREC_LEFT, o->maxl > 0 ? o->maxl : 30, e->sunctx);
+  if (!e->LS) {
+    rc = sk_error_set(err, SK_ENOMEM, "SUNDIALS: cannot create the GMRES solver");
+    goto fail;
+  }
+  CHECK_SUN(SUNLinSol_SPGMRSetGSType(e->LS, SUN_MODIFIED_GS), "SPGMRSetGSType");
+  CHECK_SUN(CVodeSetLinearSolver(e->cv, e->LS, NULL), "CVodeSetLinearSolver");
+  CHECK_SUN(CVodeSetJacTimes(e->cv, NULL, jtimes_fn), "CVodeSetJacTimes");
+  CHECK_SUN(CVodeSetPreconditioner(e->cv, psetup_fn, psolve_fn), "CVodeSetPreconditioner");
+  /* GMRES stops on the l2 norm of the weighted residual; with factor 1 that
+   * bounds the max norm used by the Newton test */
+  CHECK_SUN(CVodeSetLSNormFactor(e->cv, 1.0), "CVodeSetLSNormFactor");
+  return SK_OK;
+fail:
+  cv_teardown(e);
+  return rc;
+}
+
+/* After a step: enlarge the active range when the last nonzero mass has
+ * passed half of it. */
+static int grow(sk_ode *e, sk_error *err) {
+  if (!e->dynamic || e->M >= e->Mfull) return SK_OK;
+  const double *y = N_VGetArrayPointer(e->y);
+  long long lnz = active_extent(y, e->M);
+  if (4 * lnz <= e->M) return SK_OK;
+  long long Ma = next_size(lnz, e->Mfull);
+  double G = y[e->M], N = e->has_N ? y[e->M + 1] : 0;
+  /* the state, zero-extended, goes through fout */
+  memcpy(e->fout, y, sizeof(double) * (size_t)e->M);
+  memset(e->fout + e->M, 0, sizeof(double) * (size_t)(Ma - e->M));
+  double t = e->t;
+  cv_teardown(e);
+  e->restarts++;
+  return cv_setup(e, Ma, t, e->fout, G, N, err);
+}
 
 int sk_ode_create(const sk_coag *c, const double *f0, const sk_ode_opts *opts, sk_ode **out,
                   sk_error *err) {
@@ -342,70 +489,40 @@ int sk_ode_create(const sk_coag *c, const double *f0, const sk_ode_opts *opts, s
   if (!e) return sk_error_set(err, SK_ENOMEM, "out of memory");
   int rc = SK_OK;
   e->c = c;
+  e->cur = c;
   e->kind = kind;
   e->s = sk_coag_scale(c);
-  e->M = M;
+  e->Mfull = M;
   e->o = o;
   e->flory = o.post_gel == SK_ODE_FLORY;
   e->has_N = e->flory && (kind == SK_COAG_CONSTANT || kind == SK_COAG_ADDITIVE);
-  e->neq = M + 1 + (e->has_N ? 1 : 0);
   e->mass0 = mass0;
   e->gel_time = NAN;
   e->tmin = INFINITY;
-  e->pdiag = malloc(sizeof(double) * (size_t)(e->neq + M));
+  e->pdiag = malloc(sizeof(double) * (size_t)(2 * M + 2));
   e->Kdiag = malloc(sizeof(double) * (size_t)M);
   e->work = malloc(sizeof(double) * (size_t)M);
-  if (!e->pdiag || !e->Kdiag || !e->work) {
+  e->fout = malloc(sizeof(double) * (size_t)M);
+  if (!e->pdiag || !e->Kdiag || !e->work || !e->fout) {
     rc = sk_error_set(err, SK_ENOMEM, "out of memory (ODE with nmax = %lld)", M);
     goto fail;
   }
   for (long long n = 1; n <= M; ++n) e->Kdiag[n - 1] = sk_coag_kernel(c, n, n);
-  rc = sk_coag_ws_alloc_threads(c, o.threads, &e->ws, err);
-  if (rc) goto fail;
-
+  memcpy(e->fout, f0, sizeof(double) * (size_t)M);
   if (SUNContext_Create(NULL, &e->sunctx) < 0) {
     rc = sk_error_set(err, SK_ENOMEM, "SUNDIALS: cannot create a context");
     goto fail;
   }
-  e->y = N_VNew_Serial((sunindextype)e->neq, e->sunctx);
-  if (!e->y) {
-    rc = sk_error_set(err, SK_ENOMEM, "out of memory (ODE state, nmax = %lld)", M);
-    goto fail;
+  /* classical kernels on the FFT path: integrate on the occupied range only
+   * (grow()); a stored matrix or factorisation is tied to nmax */
+  e->dynamic = sk_coag_is_classical(kind) && sk_coag_get_path(c) == SK_COAG_PATH_FFT;
+  long long Ma = M;
+  if (e->dynamic) {
+    long long lnz = active_extent(f0, M);
+    Ma = next_size(lnz, M);
   }
-  e->y->ops->nvwrmsnorm = wmax_norm;
-  e->y->ops->nvwrmsnormmask = wmax_norm_mask;
-  e->abstol = N_VClone(e->y);
-  if (!e->abstol) {
-    rc = sk_error_set(err, SK_ENOMEM, "out of memory (ODE state, nmax = %lld)", M);
-    goto fail;
-  }
-  double *y = N_VGetArrayPointer(e->y), *at = N_VGetArrayPointer(e->abstol);
-  memcpy(y, f0, sizeof(double) * (size_t)M);
-  for (long long i = M; i < e->neq; ++i) y[i] = 0;
-  for (long long i = 0; i < e->neq; ++i) at[i] = o.atol * o.Z;
-
-  e->cv = CVodeCreate(CV_BDF, e->sunctx);
-  if (!e->cv) {
-    rc = sk_error_set(err, SK_ENOMEM, "CVODE: cannot create the integrator");
-    goto fail;
-  }
-  CHECK_SUN(CVodeInit(e->cv, rhs_fn, 0.0, e->y), "CVodeInit");
-  CHECK_SUN(CVodeSVtolerances(e->cv, o.rtol, e->abstol), "CVodeSVtolerances");
-  CHECK_SUN(CVodeSetUserData(e->cv, e), "CVodeSetUserData");
-  CHECK_SUN(CVodeSetMaxNumSteps(e->cv, -1), "CVodeSetMaxNumSteps");
-  CHECK_SUN(CVodeSetMaxHnilWarns(e->cv, -1), "CVodeSetMaxHnilWarns");
-  e->LS = SUNLinSol_SPGMR(e->y, SUN_PREC_LEFT, o.maxl > 0 ? o.maxl : 30, e->sunctx);
-  if (!e->LS) {
-    rc = sk_error_set(err, SK_ENOMEM, "SUNDIALS: cannot create the GMRES solver");
-    goto fail;
-  }
-  CHECK_SUN(SUNLinSol_SPGMRSetGSType(e->LS, SUN_MODIFIED_GS), "SPGMRSetGSType");
-  CHECK_SUN(CVodeSetLinearSolver(e->cv, e->LS, NULL), "CVodeSetLinearSolver");
-  CHECK_SUN(CVodeSetJacTimes(e->cv, NULL, jtimes_fn), "CVodeSetJacTimes");
-  CHECK_SUN(CVodeSetPreconditioner(e->cv, psetup_fn, psolve_fn), "CVodeSetPreconditioner");
-  /* GMRES stops on the l2 norm of the weighted residual; with factor 1 that
-   * bounds the max norm used by the Newton test */
-  CHECK_SUN(CVodeSetLSNormFactor(e->cv, 1.0), "CVodeSetLSNormFactor");
+  rc = cv_setup(e, Ma, 0.0, f0, 0.0, 0.0, err);
+  if (rc) goto fail;
   *out = e;
   return SK_OK;
 fail:
@@ -415,16 +532,13 @@ fail:
 
 void sk_ode_free(sk_ode *e) {
   if (!e) return;
-  if (e->cv) CVodeFree(&e->cv);
-  if (e->LS) SUNLinSolFree(e->LS);
-  if (e->abstol) N_VDestroy(e->abstol);
-  if (e->y) N_VDestroy(e->y);
+  cv_teardown(e);
   if (e->sunctx) SUNContext_Free(&e->sunctx);
-  sk_coag_ws_free(e->ws);
   sk_coag_free(e->owned);
   free(e->pdiag);
   free(e->Kdiag);
   free(e->work);
+  free(e->fout);
   free(e);
 }
 
@@ -470,32 +584,53 @@ int sk_ode_create_from_model(const sk_model *m, int threads, sk_ode **out, sk_er
 
 /* ------------------------------------------------------------ advance */
 
+static void sync_out(sk_ode *e) {
+  const double *y = N_VGetArrayPointer(e->y);
+  memcpy(e->fout, y, sizeof(double) * (size_t)e->M);
+  if (e->M < e->Mfull) memset(e->fout + e->M, 0, sizeof(double) * (size_t)(e->Mfull - e->M));
+}
+
 int sk_ode_advance(sk_ode *e, double tout, sk_error *err) {
   if (!(tout >= e->t) || !isfinite(tout))
     return sk_error_set(err, SK_EINVAL, "t = %g: cannot integrate back from t = %g", tout, e->t);
   if (tout == e->t) return SK_OK;
-  if (CVodeSetStopTime(e->cv, tout) < 0)
-    return sk_error_set(err, SK_ENUMERIC, "CVODE: CVodeSetStopTime failed");
+  int rc = SK_OK;
+  int stop_set = 0;
   for (;;) {
+    if (!stop_set) {
+      if (CVodeSetStopTime(e->cv, tout) < 0) {
+        rc = sk_error_set(err, SK_ENUMERIC, "CVODE: CVodeSetStopTime failed");
+        break;
+      }
+      stop_set = 1;
+    }
     long nst = 0;
     CVodeGetNumSteps(e->cv, &nst);
-    if (nst >= e->o.max_steps)
-      return sk_error_set(err, SK_ERANGE,
-                          "the ODE needed more than max_steps = %lld steps to reach t = %g "
-                          "(stopped at t = %.6g; raise [coagulation] max_steps or rtol)",
-                          e->o.max_steps, tout, e->t);
+    if (nst + e->base.steps >= e->o.max_steps) {
+      rc = sk_error_set(err, SK_ERANGE,
+                        "the ODE needed more than max_steps = %lld steps to reach t = %g "
+                        "(stopped at t = %.6g; raise [coagulation] max_steps or rtol)",
+                        e->o.max_steps, tout, e->t);
+      break;
+    }
     sunrealtype tret;
     int flag = CVode(e->cv, tout, e->y, &tret, CV_ONE_STEP);
     if (flag < 0) {
       /* y holds the state at tret, the last good time */
       if (tret > e->t) e->t = tret;
-      return sk_error_set(err, SK_ENUMERIC, "CVODE failed at t = %.6g on the way to t = %g: %s",
-                          (double)tret, tout, CVodeGetReturnFlagName(flag));
+      rc = sk_error_set(err, SK_ENUMERIC, "CVODE failed at t = %.6g on the way to t = %g: %s",
+                        (double)tret, tout, CVodeGetReturnFlagName(flag));
+      break;
     }
     e->t = tret;
     gel_check(e);
     if (flag == CV_TSTOP_RETURN || tret >= tout) break;
+    long long M0 = e->M;
+    if ((rc = grow(e, err))) break;
+    if (e->M != M0) stop_set = 0;
   }
+  if (e->y) sync_out(e);
+  if (rc) return rc;
   e->t = tout;
   return SK_OK;
 }
@@ -504,14 +639,14 @@ int sk_ode_advance(sk_ode *e, double tout, sk_error *err) {
 
 double sk_ode_time(const sk_ode *e) { return e->t; }
 const sk_coag *sk_ode_coag(const sk_ode *e) { return e->c; }
-long long sk_ode_nmax(const sk_ode *e) { return e->M; }
-const double *sk_ode_f(const sk_ode *e) { return N_VGetArrayPointer(e->y); }
+long long sk_ode_nmax(const sk_ode *e) { return e->Mfull; }
+const double *sk_ode_f(const sk_ode *e) { return e->fout; }
 sk_ode_postgel sk_ode_get_postgel(const sk_ode *e) { return e->o.post_gel; }
 
 double sk_ode_f_at(const sk_ode *e, long long n) {
   if (n < 1) return NAN;
-  if (n > e->M) return 0;
-  return N_VGetArrayPointer(e->y)[n - 1];
+  if (n > e->Mfull) return 0;
+  return e->fout[n - 1];
 }
 
 double sk_ode_moment(const sk_ode *e, int k) {
@@ -533,28 +668,19 @@ double sk_ode_mass_defect(const sk_ode *e) {
 double sk_ode_gel_time(const sk_ode *e) { return e->gel_time; }
 
 void sk_ode_get_stats(const sk_ode *e, sk_ode_stats *s) {
-  memset(s, 0, sizeof *s);
-  long v;
-  CVodeGetNumSteps(e->cv, &v);
-  s->steps = v;
+  sk_ode sc = *e; /* a copy to add the current instance's counts to */
+  add_stats(&sc);
+  *s = sc.base;
   s->rhs_evals = e->rhs_evals;
   s->jvp_evals = e->jvp_evals;
-  CVodeGetNumNonlinSolvIters(e->cv, &v);
-  s->newton_iters = v;
-  CVodeGetNumLinIters(e->cv, &v);
-  s->lin_iters = v;
-  CVodeGetNumPrecEvals(e->cv, &v);
-  s->prec_setups = v;
-  CVodeGetNumErrTestFails(e->cv, &v);
-  s->err_test_fails = v;
-  CVodeGetNumNonlinSolvConvFails(e->cv, &v);
-  s->newton_fails = v;
-  CVodeGetNumLinConvFails(e->cv, &v);
-  s->lin_fails = v;
-  int q;
-  CVodeGetLastOrder(e->cv, &q);
+  s->restarts = e->restarts;
+  s->active_nmax = e->M;
+  int q = 0;
+  sunrealtype h = 0;
+  if (e->cv) {
+    CVodeGetLastOrder(e->cv, &q);
+    CVodeGetLastStep(e->cv, &h);
+  }
   s->last_order = q;
-  sunrealtype h;
-  CVodeGetLastStep(e->cv, &h);
   s->last_step = h;
 }
