@@ -45,6 +45,13 @@ typedef struct sk_cli {
  * (0 after --help; 2 after a message on stderr). */
 int sk_cli_parse(sk_cli *c, int argc, char **argv, const char *command, const char *usage,
                  const sk_flag *flags, size_t nflags, int model_mode);
+/* sk_cli_parse for commands that run to a time: when --times is given
+ * without --T or --set run.T=..., the run ends at the last of those times
+ * ("--set run.T=<max>" is inserted before --times, so that [run] times <= T). */
+int sk_cli_parse_timed(sk_cli *c, int argc, char **argv, const char *command, const char *usage,
+                       const sk_flag *flags, size_t nflags, int model_mode);
+/* The argv rewrite behind sk_cli_parse_timed; NULL if nothing changes. */
+char **sk_cli_default_T(int argc, char **argv, int *argc_out);
 void sk_cli_free(sk_cli *c);
 
 /* Command-specific flag values (NULL if absent; "1" for a given switch). */
@@ -73,7 +80,5 @@ int sk_cmd_kingman(int argc, char **argv);
 int sk_cmd_ode(int argc, char **argv);
 int sk_cmd_pde(int argc, char **argv);
 int sk_cmd_particles(int argc, char **argv);
-/* cmd_coalescent.c: inserts --set run.T=<last of --times> when only --times
- * is given (see there); NULL if nothing changes. */
-char **sk_cli_default_T(int argc, char **argv, int *argc_out);
+
 #endif

@@ -11,65 +11,6 @@
 #include "smolkin/json.h"
 #include "smolkin/util.h"
 
-/* When --times is given on the command line without --T (or --set run.T=),
- * the run ends at the last of those times: "--set run.T=<max>" is inserted
- * before --times, so that [run] times <= T holds. Returns a new argv (free
- * it, and the strings it owns, with free(argv2[-1]) and free(argv2 - 1)) or
- * NULL if nothing needs to change. */
-char **sk_cli_default_T(int argc, char **argv, int *argc_out) {
-  int ti = -1;
-  const char *tv = NULL;
-  for (int i = 1; i < argc; ++i) {
-    const char *a = argv[i];
-    if (strcmp(a, "--T") == 0 || strncmp(a, "--T=", 4) == 0) return NULL;
-    if (strcmp(a, "--set") == 0 && i + 1 < argc && strncmp(argv[i + 1], "run.T=", 6) == 0)
-      return NULL;
-    if (strncmp(a, "--set=run.T=", 12) == 0) return NULL;
-    if (strcmp(a, "--times") == 0 && i + 1 < argc) {
-      ti = i;
-      tv = argv[i + 1];
-    } else if (strncmp(a, "--times=", 8) == 0) {
-      ti = i;
-      tv = a + 8;
-    }
-  }
-  if (ti < 0) return NULL;
-  double mx = -INFINITY;
-  const char *p = tv;
-  for (;;) {
-    char *end;
-    double d = strtod(p, &end);
-    if (end == p || !isfinite(d)) return NULL; /* malformed: the model reports it */
-    if (d > mx) mx = d;
-    while (*end == ' ') ++end;
-    if (*end != ',') break;
-    p = end + 1;
-  }
-  if (!(mx > 0)) return NULL;
-  /* slot [0] keeps the owned string so the caller can free it */
-  char **v = malloc(((size_t)argc + 4) * sizeof *v);
-  char *s = malloc(64);
-  if (!v || !s) {
-    free(v);
-    free(s);
-    return NULL;
-  }
-  snprintf(s, 64, "run.T=%.17g", mx);
-  v[0] = s;
-  char **out = v + 1;
-  int k = 0;
-  for (int i = 0; i < argc; ++i) {
-    if (i == ti) {
-      out[k++] = "--set";
-      out[k++] = s;
-    }
-    out[k++] = argv[i];
-  }
-  out[k] = NULL;
-  *argc_out = k;
-  return out;
-}
-
 static void progress_cb(void *ctx, double f) { sk_progress_update((sk_progress *)ctx, f); }
 
 /* Initial counts from [initial] mass = weights: floor(N w_n), the remainder
@@ -306,17 +247,11 @@ int sk_cmd_coalescent(int argc, char **argv) {
        "masses kept in the histogram / spectrum; heavier particles form tail_mass"},
       {"--sampler", "S", "coalescent.sampler", "auto | general"},
   };
-  int argc2 = argc;
-  char **argv2 = sk_cli_default_T(argc, argv, &argc2);
   sk_cli c;
-  int rc = sk_cli_parse(&c, argv2 ? argc2 : argc, argv2 ? argv2 : argv, "coalescent",
+  int rc = sk_cli_parse_timed(&c, argc, argv, "coalescent",
                         "[MODEL] [--kernel K] [--N N] [--times T1,T2,...] [--replicas R] "
                         "[--seed S] [--masses n1,...] [--json] [--out DIR]",
                         flags, sizeof flags / sizeof *flags, SK_MODEL_OPTIONAL);
-  if (argv2) {
-    free(argv2[-1]);
-    free(argv2 - 1);
-  }
   if (rc >= 0) return rc;
   const sk_model *m = c.model;
   const sk_params *p = sk_model_params(m);

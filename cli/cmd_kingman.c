@@ -45,17 +45,11 @@ int sk_cmd_kingman(int argc, char **argv) {
       {"--replicas", "R", "run.replicas", "independent replicas (standard errors need R >= 2)"},
       {"--seed", "S", "run.seed", "random seed (Philox key; replica r uses stream r)"},
   };
-  int argc2 = argc;
-  char **argv2 = sk_cli_default_T(argc, argv, &argc2);
   sk_cli c;
-  int rc = sk_cli_parse(&c, argv2 ? argc2 : argc, argv2 ? argv2 : argv, "kingman",
+  int rc = sk_cli_parse_timed(&c, argc, argv, "kingman",
                         "[MODEL] [--n N] [--times T1,T2,...] [--replicas R] [--seed S] "
                         "[--json] [--out DIR]",
                         flags, sizeof flags / sizeof *flags, SK_MODEL_OPTIONAL);
-  if (argv2) {
-    free(argv2[-1]);
-    free(argv2 - 1);
-  }
   if (rc >= 0) return rc;
   const sk_params *p = sk_model_params(c.model);
   sk_kingman_results *r = NULL;

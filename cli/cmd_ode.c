@@ -200,17 +200,11 @@ int sk_cmd_ode(int argc, char **argv) {
       {"--rtol", "R", "coagulation.rtol", "relative tolerance of the integrator"},
       {"--atol", "A", "coagulation.atol", "absolute tolerance per f_n, in units of [initial] Z"},
   };
-  int argc2 = argc;
-  char **argv2 = sk_cli_default_T(argc, argv, &argc2);
   sk_cli c;
-  int rc = sk_cli_parse(&c, argv2 ? argc2 : argc, argv2 ? argv2 : argv, "ode",
+  int rc = sk_cli_parse_timed(&c, argc, argv, "ode",
                         "[MODEL] [--kernel K] [--nmax M] [--times T1,T2,...] [--masses n1,...] "
                         "[--post-gel flory|stockmayer] [--json] [--out DIR]",
                         flags, sizeof flags / sizeof *flags, SK_MODEL_OPTIONAL);
-  if (argv2) {
-    free(argv2[-1]);
-    free(argv2 - 1);
-  }
   if (rc >= 0) return rc;
   const sk_model *m = c.model;
   const sk_params *p = sk_model_params(m);

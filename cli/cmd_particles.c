@@ -383,17 +383,11 @@ int sk_cmd_particles(int argc, char **argv) {
       {"--dt-factor", "C", "particles.dt_factor", "bd: dt = C eps^2 / max dif"},
       {"--reaction", "R", "particles.reaction", "coagulation | annihilation"},
   };
-  int argc2 = argc;
-  char **argv2 = sk_cli_default_T(argc, argv, &argc2);
   sk_cli c;
-  int rc = sk_cli_parse(&c, argv2 ? argc2 : argc, argv2 ? argv2 : argv, "particles",
+  int rc = sk_cli_parse_timed(&c, argc, argv, "particles",
                         "MODEL [--N N] [--seed S] [--replicas R] [--engine bd] [--times T1,...] "
                         "[--json] [--out DIR]",
                         flags, sizeof flags / sizeof *flags, SK_MODEL_REQUIRED);
-  if (argv2) {
-    free(argv2[-1]);
-    free(argv2 - 1);
-  }
   if (rc >= 0) return rc;
   const sk_model *m = c.model;
   sk_particles_results *res = NULL;

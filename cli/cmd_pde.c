@@ -105,17 +105,11 @@ static int write_grid(sk_cli *c, hid_t h5, const sk_pde *pde, const long long *s
 }
 
 int sk_cmd_pde(int argc, char **argv) {
-  int argc2 = 0;
-  char **argv2 = sk_cli_default_T(argc, argv, &argc2);
   sk_cli c;
-  int rc = sk_cli_parse(&c, argv2 ? argc2 : argc, argv2 ? argv2 : argv, "pde",
+  int rc = sk_cli_parse_timed(&c, argc, argv, "pde",
                         "MODEL [--masses 1,2,10] [--times T1,...] [--cells N] [--dt DT] [--json] "
                         "[--out DIR]",
                         flags, sizeof flags / sizeof *flags, SK_MODEL_REQUIRED);
-  if (argv2) {
-    free(argv2[-1]);
-    free(argv2 - 1);
-  }
   if (rc >= 0) return rc;
   const sk_model *m = c.model;
   const sk_params *P = sk_model_params(m);

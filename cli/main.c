@@ -14,10 +14,10 @@ typedef struct {
 static const command commands[] = {
     {"keys", sk_cmd_keys, "list every model key with its default and help"},
     {"beta", sk_cmd_beta, "coagulation propensity beta from the recipe (1.8)-(1.9)"},
-    {"coalescent", sk_cmd_coalescent, "Marcus-Lushnikov process: exact stochastic coagulation of N particles"},
     {"ode", sk_cmd_ode, "Smoluchowski coagulation ODE (2.1): kernel, truncation with tail, gelation"},
     {"pde", sk_cmd_pde, "the coagulation-diffusion PDE (1.2): radial, torus or whole-space"},
     {"particles", sk_cmd_particles, "the microscopic model P_N: Brownian particles coagulating at range eps"},
+    {"coalescent", sk_cmd_coalescent, "Marcus-Lushnikov process: exact stochastic coagulation of N particles"},
     {"kingman", sk_cmd_kingman, "Kingman's coalescent: block counts from n blocks, with the exact mean"},
 };
 
