@@ -315,10 +315,15 @@ static void gel_check(sk_ode *o) {
  * reaches M and the active system is the full one with its zero entries
  * left out; grow() enlarges M (and restarts CVODE from the current state)
  * before that. */
-static long long active_extent(const double *f, long long M) {
+static long long active_extent(const double *f, long long M, double floor_abs) {
   double mx = 0;
   for (long long n = 0; n < M; ++n) mx = fmax(mx, fabs(f[n]));
-  double thr = 1e-14 * mx; /* above the rounding noise of the Newton corrections */
+  /* above the rounding noise of the Newton corrections, and above the
+   * absolute tolerance: entries below atol Z are noise to the solver (the
+   * Newton corrections leave them there), and counting them let the range
+   * run ahead of the distribution's front (at nmax = 2^20, K = n + m, it
+   * reached 2^19 at t = 2.7 instead of t ~ 4) */
+  double thr = fmax(1e-14 * mx, floor_abs);
   long long n = M;
   while (n > 0 && !(fabs(f[n - 1]) > thr)) --n;
   return n;
@@ -401,6 +406,18 @@ static int cv_setup(sk_ode *e, long long Ma, double t, const double *f, double G
   y[Ma] = G;
   if (e->has_N) y[Ma + 1] = N;
   for (long long i = 0; i < e->neq; ++i) at[i] = o->atol * o->Z;
+  /* The tail's mass G and count N aggregate the masses beyond the range
+   * and are fed by the pairs that leave it: dG/dt ~ Ma^2 f_1 f_Ma and
+   * dN/dt ~ Ma f_1 f_Ma for K = n + m. The f_n near Ma are resolved only to
+   * atol Z each, so G and N cannot be resolved to atol Z: with that
+   * tolerance (G = N = 0 until the front arrives, weight 1/(atol Z)) the
+   * Newton corrections in G and N did not converge and the steps shrank
+   * while the front crossed the range (747 Newton failures at nmax = 2^16,
+   * docs/bench-ode.md). Their absolute tolerance is nmax atol Z: the
+   * count of nmax masses at atol Z each; M1's own error is already
+   * sum_n n (rtol f_n + atol Z). */
+  at[Ma] = o->atol * o->Z * (double)e->Mfull;
+  if (e->has_N) at[Ma + 1] = o->atol * o->Z * (double)e->Mfull;
 
   e->cv = CVodeCreate(CV_BDF, e->sunctx);
   if (!e->cv) {
@@ -435,7 +452,7 @@ fail:
 static int grow(sk_ode *e, sk_error *err) {
   if (!e->dynamic || e->M >= e->Mfull) return SK_OK;
   const double *y = N_VGetArrayPointer(e->y);
-  long long lnz = active_extent(y, e->M);
+  long long lnz = active_extent(y, e->M, e->o.atol * e->o.Z);
   if (4 * lnz <= e->M) return SK_OK;
   long long Ma = next_size(lnz, e->Mfull);
   double G = y[e->M], N = e->has_N ? y[e->M + 1] : 0;
@@ -518,7 +535,7 @@ int sk_ode_create(const sk_coag *c, const double *f0, const sk_ode_opts *opts, s
   e->dynamic = sk_coag_is_classical(kind) && sk_coag_get_path(c) == SK_COAG_PATH_FFT;
   long long Ma = M;
   if (e->dynamic) {
-    long long lnz = active_extent(f0, M);
+    long long lnz = active_extent(f0, M, o.atol * o.Z);
     Ma = next_size(lnz, M);
   }
   rc = cv_setup(e, Ma, 0.0, f0, 0.0, 0.0, err);

@@ -346,6 +346,60 @@ static void test_recipe(void **state) {
   sk_model_free(m);
 }
 
+/* The front of f_n (~ n^-3/2 e^{-n h(t)}, K = n + m) crossing nmax with
+ * Flory's exact tail: the benchmark's setting (bench/bench_ode.c; rtol
+ * 1e-6, atol 1e-14) at nmax = 16384. Before the tail components G and N
+ * had their own absolute tolerance (nmax atol Z, docs/ode.md §3), Newton
+ * failed here 27 times to t = 6 (1293 steps; G could not converge to
+ * atol Z); now 0 (748 steps): checked <= 10. f_1, f_2, f_10 and M0 + N
+ * against Golovin's closed form (docs/ode.md §2) to 2e-6 = 2 rtol
+ * (measured 1.6e-7; 4.9e-7 before); mass defect < 1e-6 (9.8e-8; 1.4e-7
+ * before). CPU ~2 s. */
+static void test_front_crossing(void **state) {
+  (void)state;
+  sk_error err = {0};
+  long long M = 16384;
+  sk_coag_opts co;
+  sk_coag_opts_init(&co);
+  co.path = SK_COAG_PATH_FFT;
+  sk_coag *c;
+  assert_int_equal(sk_coag_create_classical_opts(SK_COAG_ADDITIVE, 1, M, &co, &c, &err), SK_OK);
+  double *f0 = calloc((size_t)M, sizeof *f0);
+  f0[0] = 1;
+  sk_ode_opts o;
+  sk_ode_opts_init(&o);
+  o.rtol = 1e-6;
+  o.atol = 1e-14;
+  o.post_gel = SK_ODE_FLORY;
+  o.threads = 2;
+  sk_ode *e;
+  assert_int_equal(sk_ode_create(c, f0, &o, &e, &err), SK_OK);
+  free(f0);
+  const double ts[5] = {2, 3, 4, 5, 6};
+  const long long ns[3] = {1, 2, 10};
+  double worst = 0;
+  for (int i = 0; i < 5; ++i) {
+    assert_int_equal(sk_ode_advance(e, ts[i], &err), SK_OK);
+    for (int q = 0; q < 3; ++q) {
+      double ref = sk_ode_exact_f(SK_COAG_ADDITIVE, 1, 1, ns[q], ts[i]);
+      worst = fmax(worst, fabs(sk_ode_f_at(e, ns[q]) / ref - 1));
+      assert_close(sk_ode_f_at(e, ns[q]), ref, 2e-6, 0);
+    }
+    double N0 = sk_ode_exact_moment(SK_COAG_ADDITIVE, 1, 1, 0, ts[i]);
+    worst = fmax(worst, fabs((sk_ode_moment(e, 0) + sk_ode_tail_number(e)) / N0 - 1));
+    assert_close(sk_ode_moment(e, 0) + sk_ode_tail_number(e), N0, 2e-6, 0);
+  }
+  sk_ode_stats st;
+  sk_ode_get_stats(e, &st);
+  printf("front crossing, K = n + m, nmax 16384, flory, rtol 1e-6, atol 1e-14, t = 2..6: "
+         "worst rel.err %.1e, mass defect %.1e, tail mass %.4f, %ld steps, %ld Newton failures\n",
+         worst, sk_ode_mass_defect(e), sk_ode_tail_mass(e), st.steps, st.newton_fails);
+  assert_true(sk_ode_mass_defect(e) < 1e-6);
+  assert_true(st.newton_fails <= 10);
+  sk_ode_free(e);
+  sk_coag_free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_constant),
@@ -354,6 +408,7 @@ int main(void) {
       cmocka_unit_test(test_flory_post_gel),
       cmocka_unit_test(test_stockmayer_vs_flory),
       cmocka_unit_test(test_tail),
+      cmocka_unit_test(test_front_crossing),
       cmocka_unit_test(test_table_and_lowrank),
       cmocka_unit_test(test_recipe),
   };
