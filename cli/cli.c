@@ -348,3 +348,12 @@ int sk_cli_parse_timed(sk_cli *c, int argc, char **argv, const char *command, co
   }
   return rc;
 }
+
+int sk_cli_close_out(sk_cli *c, sk_out *out, int ok) {
+  if (ok && sk_out_commit(out, &c->err) == SK_OK) {
+    sk_out_free(out);
+    return 0;
+  }
+  sk_out_free(out);
+  return sk_cli_fail(c, c->err.code ? c->err.code : SK_EIO);
+}

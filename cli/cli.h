@@ -71,6 +71,10 @@ int sk_cli_usage_error(sk_cli *c, const char *fmt, ...) __attribute__((format(pr
 sk_run_info sk_cli_run_info(const sk_cli *c);
 /* Opens --out DIR if given (else *out = NULL). Returns 0 or an exit status. */
 int sk_cli_open_out(sk_cli *c, sk_out **out);
+/* Finishes --out: commits the files when ok (else they are removed) and frees
+ * out. Returns 0, or the exit status after a message (the error recorded in
+ * c->err, or SK_EIO). */
+int sk_cli_close_out(sk_cli *c, sk_out *out, int ok);
 
 /* Subcommands. */
 int sk_cmd_keys(int argc, char **argv);

@@ -122,13 +122,9 @@ static int write_out(sk_cli *c, const sk_ml_results *r, const char *kname) {
   }
   free(masses);
   free(tmp);
-  if (!ok) goto fail;
-  if ((rc = sk_out_commit(out, &c->err))) goto fail;
-  sk_out_free(out);
-  return 0;
+  return sk_cli_close_out(c, out, ok);
 fail:
-  sk_out_free(out);
-  return sk_cli_fail(c, c->err.code ? c->err.code : SK_EIO);
+  return sk_cli_close_out(c, out, 0);
 }
 
 static void print_json(sk_cli *c, const sk_ml_results *r, const sk_ml_kernel *k) {

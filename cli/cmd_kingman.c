@@ -30,12 +30,9 @@ static int write_out(sk_cli *c, const sk_kingman_results *r) {
     if (isfinite(inf)) fprintf(f, "%.17g", inf);
     fprintf(f, "\n");
   }
-  if ((rc = sk_out_commit(out, &c->err))) goto fail;
-  sk_out_free(out);
-  return 0;
+  return sk_cli_close_out(c, out, 1);
 fail:
-  sk_out_free(out);
-  return sk_cli_fail(c, c->err.code ? c->err.code : SK_EIO);
+  return sk_cli_close_out(c, out, 0);
 }
 
 int sk_cmd_kingman(int argc, char **argv) {

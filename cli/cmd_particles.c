@@ -362,13 +362,9 @@ static int write_out(sk_cli *c, const sk_particles_results *r, const prediction 
     }
   }
   free(tmp);
-  if (!ok) goto fail;
-  if ((rc = sk_out_commit(out, &c->err))) goto fail;
-  sk_out_free(out);
-  return 0;
+  return sk_cli_close_out(c, out, ok);
 fail:
-  sk_out_free(out);
-  return sk_cli_fail(c, c->err.code ? c->err.code : SK_EIO);
+  return sk_cli_close_out(c, out, 0);
 }
 
 static void progress_cb(void *ctx, double f) { sk_progress_update((sk_progress *)ctx, f); }
