@@ -1,6 +1,9 @@
 #include "testutil.h"
 
+#include "smolkin/model.h"
+
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,4 +62,35 @@ const char *sk_test_write_file(const char *name, const char *text) {
   fputs(text, f);
   fclose(f);
   return b;
+}
+
+sk_model *sk_test_model(const char *const *kv) {
+  sk_model *m = NULL;
+  sk_error e = {0};
+  assert_int_equal(sk_model_create(&m, &e), SK_OK);
+  for (; *kv; ++kv) {
+    if (sk_model_set_assignment(m, *kv, "test", &e)) {
+      print_error("%s: %s\n", *kv, e.msg);
+      fail();
+    }
+  }
+  if (sk_model_finalize(m, &e)) {
+    print_error("finalize: %s\n", e.msg);
+    fail();
+  }
+  return m;
+}
+
+sk_model *sk_test_model_args(const char *first, ...) {
+  const char *kv[64];
+  size_t n = 0;
+  va_list ap;
+  va_start(ap, first);
+  for (const char *a = first; a; a = va_arg(ap, const char *)) {
+    assert_true(n + 1 < sizeof kv / sizeof *kv);
+    kv[n++] = a;
+  }
+  va_end(ap);
+  kv[n] = NULL;
+  return sk_test_model(kv);
 }

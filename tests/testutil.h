@@ -29,4 +29,11 @@ const char *sk_test_tmpdir(void);
 /* Writes text to a new file in the test tmpdir and returns its path. */
 const char *sk_test_write_file(const char *name, const char *text);
 
+/* A finalized model from "section.key=value" assignments, the list ending in
+ * NULL; fails the test (printing the message) on any error. */
+struct sk_model;
+struct sk_model *sk_test_model(const char *const *kv);
+/* The same with the assignments as arguments: sk_test_model_args("a=1", "b=2", NULL). */
+struct sk_model *sk_test_model_args(const char *first, ...);
+
 #endif

@@ -33,22 +33,7 @@
 #include "smolkin/particles.h"
 #include "testutil.h"
 
-static sk_model *model(const char *const *kv) {
-  sk_model *m = NULL;
-  sk_error e = {0};
-  assert_int_equal(sk_model_create(&m, &e), SK_OK);
-  for (; *kv; ++kv) {
-    if (sk_model_set_assignment(m, *kv, "test", &e)) {
-      print_error("%s: %s\n", *kv, e.msg);
-      fail();
-    }
-  }
-  if (sk_model_finalize(m, &e)) {
-    print_error("finalize: %s\n", e.msg);
-    fail();
-  }
-  return m;
-}
+static sk_model *model(const char *const *kv) { return sk_test_model(kv); }
 
 static double beta_ball(double alpha, double dsum) {
   sk_kernel_spec ks = {.kind = SK_V_BALL, .dim = 3};

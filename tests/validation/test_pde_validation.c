@@ -12,7 +12,6 @@
  * Deterministic (no randomness). The figures are printed (docs/pde.md). */
 // ctest: TIMEOUT 600
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,28 +20,8 @@
 #include "smolkin/pde.h"
 #include "testutil.h"
 
-/* A finalized model from "section.key=value" assignments (NULL-terminated). */
-static sk_model *model_v(const char *first, va_list ap) {
-  sk_model *m;
-  sk_error err;
-  assert_int_equal(sk_model_create(&m, &err), 0);
-  for (const char *a = first; a; a = va_arg(ap, const char *)) {
-    int rc = sk_model_set_assignment(m, a, "test", &err);
-    if (rc) fprintf(stderr, "%s\n", err.msg);
-    assert_int_equal(rc, 0);
-  }
-  int rc = sk_model_finalize(m, &err);
-  if (rc) fprintf(stderr, "%s\n", err.msg);
-  assert_int_equal(rc, 0);
-  return m;
-}
-static sk_model *model(const char *first, ...) {
-  va_list ap;
-  va_start(ap, first);
-  sk_model *m = model_v(first, ap);
-  va_end(ap);
-  return m;
-}
+/* a finalized model from "section.key=value", ..., NULL */
+#define model(...) sk_test_model_args(__VA_ARGS__)
 
 static sk_pde *make(const sk_model *m, long long cells, double dt, int coag) {
   sk_pde_opts o;
