@@ -289,6 +289,8 @@ static void classical_rhs(const sk_coag *c, sk_coag_ws *ws, const double *f, dou
   double sc = c->scale;
   sk_coag_kind k = c->kind;
   double M0 = sk_coag_moment(f, M, 0), M1 = sk_coag_moment(f, M, 1);
+  ws->mom[0] = M0;
+  ws->mom[1] = M1;
   const double *g = f;
   if (k == SK_COAG_MULTIPLICATIVE) {
     double *gm = ws->b;
@@ -351,6 +353,10 @@ static void classical_jvp(const sk_coag *c, sk_coag_ws *ws, const double *f, con
   sk_coag_kind k = c->kind;
   double M0 = sk_coag_moment(f, M, 0), M1 = sk_coag_moment(f, M, 1);
   double V0 = sk_coag_moment(v, M, 0), V1 = sk_coag_moment(v, M, 1);
+  ws->mom[0] = M0;
+  ws->mom[1] = M1;
+  ws->mom[2] = V0;
+  ws->mom[3] = V1;
   const double *gf = f, *gv = v;
   double *x = ws->tmp, *y = ws->tmp + M;
   if (k == SK_COAG_MULTIPLICATIVE) {

@@ -45,7 +45,15 @@ struct sk_coag_ws {
   double *tmp;              /* M doubles */
   int minlog, maxlog;
   fftw_plan fwd[SK_COAG_MAXLOG], inv[SK_COAG_MAXLOG]; /* r2c a->A, c2r C->a */
+  /* Classical kernels: the compensated moments (sk_coag_moment) the last
+   * rhs / jvp call computed, M0, M1 of f and (jvp) V0, V1 of v, so that a
+   * caller needing them again (the ODE's Flory tail) does not re-sum. */
+  double mom[4];
 };
+
+/* The moments recorded by the last classical rhs (k = 0, 1) / jvp (k = 0..3)
+ * call on ws (see sk_coag_ws.mom). */
+static inline double sk_coag_ws_moment(const sk_coag_ws *ws, int k) { return ws->mom[k]; }
 
 /* K(n, m) of a classical kernel (no range check). */
 static inline double sk_coag_classical(sk_coag_kind k, double s, double n, double m) {

@@ -157,7 +157,8 @@ static int rhs_fn(sunrealtype t, N_Vector yv, N_Vector ydv, void *ud) {
   double G = y[M], N = o->has_N ? y[M + 1] : 0;
   if (o->has_N) {
     /* pairs leaving the tracked range: dM0/dt = -P_in - 2 P_out = -P - P_out */
-    double M0 = sk_coag_moment(y, M, 0), M1 = sk_coag_moment(y, M, 1);
+    /* has_N: a classical kernel, whose rhs just summed M0, M1 of y */
+    double M0 = sk_coag_ws_moment(o->ws, 0), M1 = sk_coag_ws_moment(o->ws, 1);
     double P = pair_rate(o, M0, M1);
     double P_out = -csum(dy, M) - P;
     double merge = o->kind == SK_COAG_CONSTANT ? 0.5 * o->s * N * N : o->s * N * G;
@@ -192,8 +193,9 @@ static int jtimes_fn(N_Vector vv, N_Vector Jvv, sunrealtype t, N_Vector yv, N_Ve
   double G = y[M], N = o->has_N ? y[M + 1] : 0;
   double vG = v[M], vN = o->has_N ? v[M + 1] : 0;
   if (o->has_N) {
-    double M0 = sk_coag_moment(y, M, 0), M1 = sk_coag_moment(y, M, 1);
-    double V0 = sk_coag_moment(v, M, 0), V1 = sk_coag_moment(v, M, 1);
+    /* has_N: a classical kernel, whose jvp just summed these */
+    double M0 = sk_coag_ws_moment(o->ws, 0), M1 = sk_coag_ws_moment(o->ws, 1);
+    double V0 = sk_coag_ws_moment(o->ws, 2), V1 = sk_coag_ws_moment(o->ws, 3);
     double dP = o->kind == SK_COAG_CONSTANT ? o->s * M0 * V0 : o->s * (V1 * M0 + V0 * M1);
     double dP_out = -csum(jv, M) - dP;
     double dmerge = o->kind == SK_COAG_CONSTANT ? o->s * N * vN : o->s * (vN * G + N * vG);
