@@ -45,10 +45,18 @@ typedef struct sk_ode_opts {
   long long max_steps;     /* 1000000 */
   int threads;             /* 1: OpenMP threads of the FFTs */
   int maxl;                /* 0: Krylov dimension of GMRES (0: 30) */
+  int linsol;              /* SK_ODE_LINSOL_AUTO: Newton systems (docs/ode.md section 3) */
 } sk_ode_opts;
 
+/* How the Newton systems (I - gamma J) x = b are solved: AUTO = EXACT for
+ * the classical kernels (divide-and-conquer FFT forward substitution, exact
+ * for the Jacobian at the last setup), GMRES otherwise; GMRES = matrix-free
+ * GMRES with the exact Jacobian-vector product and a diagonal
+ * preconditioner (any kernel). */
+enum { SK_ODE_LINSOL_AUTO = 0, SK_ODE_LINSOL_EXACT = 1, SK_ODE_LINSOL_GMRES = 2 };
+
 void sk_ode_opts_init(sk_ode_opts *o);
-/* [coagulation] post_gel, rtol, atol, gel_tol, max_steps and [initial] Z. */
+/* [coagulation] post_gel, rtol, atol, gel_tol, max_steps, linsol and [initial] Z. */
 int sk_ode_opts_from_model(const sk_model *m, sk_ode_opts *o, sk_error *err);
 
 typedef struct sk_ode sk_ode;
@@ -85,6 +93,8 @@ double sk_ode_mass_defect(const sk_ode *ode);
 /* Estimated gel time, NaN while no gelation has been detected. */
 double sk_ode_gel_time(const sk_ode *ode);
 sk_ode_postgel sk_ode_get_postgel(const sk_ode *ode);
+/* The Newton systems' solver in use: "exact" or "gmres". */
+const char *sk_ode_linsol_name(const sk_ode *ode);
 const char *sk_ode_postgel_name(sk_ode_postgel p);
 
 typedef struct sk_ode_stats {

@@ -14,7 +14,7 @@
 
 static int fftw_ready = 0;
 
-static void planner_init(void) {
+void sk_coag_fftw_init(void) {
   /* fftw_make_planner_thread_safe serialises FFTW's planner for every caller
    * in the process (the PDE allocates workspaces from several threads). */
 #pragma omp critical(sk_fftw_planner)
@@ -72,7 +72,7 @@ int sk_coag_ws_alloc_threads(const sk_coag *c, int nthreads, sk_coag_ws **out, s
   ws->maxlog = 0;
   while ((1LL << ws->maxlog) < L) ws->maxlog++;
   if (use_fft) {
-    planner_init();
+    sk_coag_fftw_init();
     int bad = 0;
 #pragma omp critical(sk_fftw_planner)
     {

@@ -69,6 +69,10 @@ static inline int sk_coag_is_classical(sk_coag_kind k) {
   return k == SK_COAG_CONSTANT || k == SK_COAG_ADDITIVE || k == SK_COAG_MULTIPLICATIVE;
 }
 
+/* FFTW's threads and thread-safe planner, once per process; plans are then
+ * made inside `#pragma omp critical(sk_fftw_planner)`. */
+void sk_coag_fftw_init(void);
+
 /* Neumaier-compensated sums sum_n n^p x_n, n = 1..M (p = 0, 1, 2). */
 double sk_coag_moment(const double *x, long long M, int p);
 

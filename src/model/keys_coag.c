@@ -31,6 +31,9 @@ static const sk_keydef keys[] = {
     {"coagulation", "gel_tol", SK_KEY_DOUBLE, "1e-6", 0, 0.5, SK_KEYF_MIN_OPEN, NULL,
      "ODE: gelation is declared once the tail holds gel_tol * M1(0) and M2 has passed its "
      "extrapolated blow-up time (docs/ode.md)"},
+    {"coagulation", "linsol", SK_KEY_ENUM, "auto", 0, 0, 0, "auto|exact|gmres",
+     "ODE: Newton systems solved exactly (classical kernels: FFT forward substitution, "
+     "docs/ode.md) or by GMRES (any kernel); auto = exact where possible"},
     {"coagulation", "max_steps", SK_KEY_INT, "1000000", 10, 1e12, 0, NULL,
      "ODE: most integrator steps before giving up"},
 };

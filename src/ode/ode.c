@@ -13,6 +13,8 @@
 #include <sunlinsol/sunlinsol_spgmr.h>
 
 #include "coag/coag_internal.h"
+#include "ode/ode_internal.h"
+#include "ode/ode_lin.h"
 
 struct sk_ode {
   const sk_coag *c; /* the operator asked for (nmax = Mfull) */
@@ -35,6 +37,8 @@ struct sk_ode {
   N_Vector y, abstol;
   void *cv;
   SUNLinearSolver LS;
+  sk_ode_lin *lin;  /* exact Newton systems (classical kernels), or NULL: GMRES */
+  double lin_gamma; /* gamma of lin's last setup */
   double t;
 
   double *pdiag; /* preconditioner: diagonal d with P = 1 + gamma d */
@@ -73,6 +77,7 @@ int sk_ode_opts_from_model(const sk_model *m, sk_ode_opts *o, sk_error *err) {
   o->atol = sk_model_get_double(m, "coagulation.atol");
   o->gel_tol = sk_model_get_double(m, "coagulation.gel_tol");
   o->max_steps = sk_model_get_int(m, "coagulation.max_steps");
+  o->linsol = sk_model_get_enum(m, "coagulation.linsol");
   o->Z = sk_model_params(m)->Z;
   return SK_OK;
 }
@@ -256,6 +261,131 @@ static int psolve_fn(sunrealtype t, N_Vector yv, N_Vector fy, N_Vector rv, N_Vec
   return 0;
 }
 
+/* Exact Newton systems (classical kernels): the "preconditioner" is the
+ * exact inverse of I - gamma0 J(y0) at the state y0 and gamma0 of the last
+ * setup (ode_lin.c), and the linear solver below applies it once: CVODE's
+ * modified Newton iteration, with the Jacobian refreshed whenever CVODE
+ * calls for a setup (every 20 steps, a 30 % change of gamma, a convergence
+ * failure). */
+static int psetup_exact(sunrealtype t, N_Vector yv, N_Vector fy, sunbooleantype jok,
+                        sunbooleantype *jcur, sunrealtype gamma, void *ud) {
+  (void)t;
+  (void)fy;
+  (void)jok;
+  sk_ode *o = ud;
+  sk_ode_lin_setup(o->lin, N_VGetArrayPointer(yv));
+  *jcur = SUNTRUE;
+  o->lin_gamma = gamma;
+  return sk_ode_lin_prepare(o->lin, gamma) ? 1 : 0;
+}
+
+static int psolve_exact(sunrealtype t, N_Vector yv, N_Vector fy, N_Vector rv, N_Vector zv,
+                        sunrealtype gamma, sunrealtype delta, int lr, void *ud) {
+  (void)t;
+  (void)yv;
+  (void)fy;
+  (void)delta;
+  (void)lr;
+  sk_ode *o = ud;
+  double *z = N_VGetArrayPointer(zv);
+  if (sk_ode_lin_solve(o->lin, o->lin_gamma, N_VGetArrayPointer(rv), z)) return 1;
+  /* as CVODE does for its direct solvers (BDF): when gamma has changed
+   * since the setup, the correction is scaled by 2 / (1 + gamma / gamma0) */
+  if (gamma != o->lin_gamma) {
+    double sc = 2 / (1 + gamma / o->lin_gamma);
+    for (long long i = 0; i < o->neq; ++i) z[i] *= sc;
+  }
+  return 0;
+}
+
+/* A SUNLinearSolver (type ITERATIVE, so that CVODE hands it its
+ * preconditioner callbacks) whose solve is one application of the
+ * preconditioner solve: exact when that is the inverse. */
+typedef struct {
+  SUNPSetupFn pset;
+  SUNPSolveFn psol;
+  void *pdata;
+  int last;
+} exact_ls;
+
+static SUNLinearSolver_Type els_type(SUNLinearSolver S) {
+  (void)S;
+  return SUNLINEARSOLVER_ITERATIVE;
+}
+static SUNLinearSolver_ID els_id(SUNLinearSolver S) {
+  (void)S;
+  return SUNLINEARSOLVER_CUSTOM;
+}
+static int els_atimes(SUNLinearSolver S, void *A_data, SUNATimesFn f) {
+  (void)S;
+  (void)A_data;
+  (void)f;
+  return SUNLS_SUCCESS;
+}
+static int els_prec(SUNLinearSolver S, void *P_data, SUNPSetupFn pset, SUNPSolveFn psol) {
+  exact_ls *c = S->content;
+  c->pdata = P_data;
+  c->pset = pset;
+  c->psol = psol;
+  return SUNLS_SUCCESS;
+}
+static int els_init(SUNLinearSolver S) {
+  (void)S;
+  return SUNLS_SUCCESS;
+}
+static int els_setup(SUNLinearSolver S, SUNMatrix A) {
+  (void)A;
+  exact_ls *c = S->content;
+  int r = c->pset ? c->pset(c->pdata) : 0;
+  c->last = r == 0 ? SUNLS_SUCCESS : r < 0 ? SUNLS_PSET_FAIL_UNREC : SUNLS_PSET_FAIL_REC;
+  return c->last;
+}
+static int els_solve(SUNLinearSolver S, SUNMatrix A, N_Vector x, N_Vector b, sunrealtype tol) {
+  (void)A;
+  exact_ls *c = S->content;
+  int r = c->psol(c->pdata, b, x, tol, SUN_PREC_LEFT);
+  c->last = r == 0 ? SUNLS_SUCCESS : r < 0 ? SUNLS_PSOLVE_FAIL_UNREC : SUNLS_PSOLVE_FAIL_REC;
+  return c->last;
+}
+static int els_iters(SUNLinearSolver S) {
+  (void)S;
+  return 1;
+}
+static sunrealtype els_resnorm(SUNLinearSolver S) {
+  (void)S;
+  return 0;
+}
+static sunindextype els_last(SUNLinearSolver S) { return ((exact_ls *)S->content)->last; }
+static int els_free(SUNLinearSolver S) {
+  if (!S) return SUNLS_SUCCESS;
+  free(S->content);
+  S->content = NULL;
+  SUNLinSolFreeEmpty(S);
+  return SUNLS_SUCCESS;
+}
+
+static SUNLinearSolver exact_ls_new(SUNContext ctx) {
+  SUNLinearSolver S = SUNLinSolNewEmpty(ctx);
+  if (!S) return NULL;
+  S->content = calloc(1, sizeof(exact_ls));
+  if (!S->content) {
+    SUNLinSolFreeEmpty(S);
+    return NULL;
+  }
+  S->ops->gettype = els_type;
+  S->ops->getid = els_id;
+  S->ops->setatimes = els_atimes;
+  S->ops->setpreconditioner = els_prec;
+  S->ops->initialize = els_init;
+  S->ops->setup = els_setup;
+  S->ops->solve = els_solve;
+  S->ops->numiters = els_iters;
+  S->ops->resnorm = els_resnorm;
+  S->ops->lastflag = els_last;
+  S->ops->free = els_free;
+  return S;
+}
+
 /* ------------------------------------------------------------ gelation */
 
 /* D2 = sum_{n,m <= nmax} K(n, m) n m f_n f_m: dM2/dt of the untruncated
@@ -360,6 +490,8 @@ static void cv_teardown(sk_ode *e) {
   add_stats(e);
   if (e->cv) CVodeFree(&e->cv);
   if (e->LS) SUNLinSolFree(e->LS);
+  sk_ode_lin_free(e->lin);
+  e->lin = NULL;
   if (e->abstol) N_VDestroy(e->abstol);
   if (e->y) N_VDestroy(e->y);
   e->LS = NULL;
@@ -431,15 +563,27 @@ static int cv_setup(sk_ode *e, long long Ma, double t, const double *f, double G
   CHECK_SUN(CVodeSetUserData(e->cv, e), "CVodeSetUserData");
   CHECK_SUN(CVodeSetMaxNumSteps(e->cv, -1), "CVodeSetMaxNumSteps");
   CHECK_SUN(CVodeSetMaxHnilWarns(e->cv, -1), "CVodeSetMaxHnilWarns");
-  e->LS = SUNLinSol_SPGMR(e->y, SUN_PREC_LEFT, o->maxl > 0 ? o->maxl : 30, e->sunctx);
-  if (!e->LS) {
-    rc = sk_error_set(err, SK_ENOMEM, "SUNDIALS: cannot create the GMRES solver");
-    goto fail;
+  if (sk_coag_is_classical(e->kind) && o->linsol != SK_ODE_LINSOL_GMRES) {
+    rc = sk_ode_lin_create(e->kind, e->s, Ma, e->flory, e->has_N, o->threads, &e->lin, err);
+    if (rc) goto fail;
+    e->LS = exact_ls_new(e->sunctx);
+    if (!e->LS) {
+      rc = sk_error_set(err, SK_ENOMEM, "SUNDIALS: cannot create the linear solver");
+      goto fail;
+    }
+    CHECK_SUN(CVodeSetLinearSolver(e->cv, e->LS, NULL), "CVodeSetLinearSolver");
+    CHECK_SUN(CVodeSetPreconditioner(e->cv, psetup_exact, psolve_exact), "CVodeSetPreconditioner");
+  } else {
+    e->LS = SUNLinSol_SPGMR(e->y, SUN_PREC_LEFT, o->maxl > 0 ? o->maxl : 30, e->sunctx);
+    if (!e->LS) {
+      rc = sk_error_set(err, SK_ENOMEM, "SUNDIALS: cannot create the GMRES solver");
+      goto fail;
+    }
+    CHECK_SUN(SUNLinSol_SPGMRSetGSType(e->LS, SUN_MODIFIED_GS), "SPGMRSetGSType");
+    CHECK_SUN(CVodeSetLinearSolver(e->cv, e->LS, NULL), "CVodeSetLinearSolver");
+    CHECK_SUN(CVodeSetJacTimes(e->cv, NULL, jtimes_fn), "CVodeSetJacTimes");
+    CHECK_SUN(CVodeSetPreconditioner(e->cv, psetup_fn, psolve_fn), "CVodeSetPreconditioner");
   }
-  CHECK_SUN(SUNLinSol_SPGMRSetGSType(e->LS, SUN_MODIFIED_GS), "SPGMRSetGSType");
-  CHECK_SUN(CVodeSetLinearSolver(e->cv, e->LS, NULL), "CVodeSetLinearSolver");
-  CHECK_SUN(CVodeSetJacTimes(e->cv, NULL, jtimes_fn), "CVodeSetJacTimes");
-  CHECK_SUN(CVodeSetPreconditioner(e->cv, psetup_fn, psolve_fn), "CVodeSetPreconditioner");
   /* GMRES stops on the l2 norm of the weighted residual; with factor 1 that
    * bounds the max norm used by the Newton test */
   CHECK_SUN(CVodeSetLSNormFactor(e->cv, 1.0), "CVodeSetLSNormFactor");
@@ -661,6 +805,7 @@ const sk_coag *sk_ode_coag(const sk_ode *e) { return e->c; }
 long long sk_ode_nmax(const sk_ode *e) { return e->Mfull; }
 const double *sk_ode_f(const sk_ode *e) { return e->fout; }
 sk_ode_postgel sk_ode_get_postgel(const sk_ode *e) { return e->o.post_gel; }
+const char *sk_ode_linsol_name(const sk_ode *e) { return e->lin ? "exact" : "gmres"; }
 
 double sk_ode_f_at(const sk_ode *e, long long n) {
   if (n < 1) return NAN;
@@ -702,4 +847,29 @@ void sk_ode_get_stats(const sk_ode *e, sk_ode_stats *s) {
   }
   s->last_order = q;
   s->last_step = h;
+}
+
+/* ------------------------------------------- internal (ode_internal.h) */
+
+long long sk_ode_neq_(const sk_ode *e) { return e->neq; }
+long long sk_ode_active_(const sk_ode *e) { return e->M; }
+
+int sk_ode_rhs_(sk_ode *e, const double *y, double *dy) {
+  N_Vector yv = N_VMake_Serial((sunindextype)e->neq, (double *)y, e->sunctx);
+  N_Vector dv = N_VMake_Serial((sunindextype)e->neq, dy, e->sunctx);
+  int r = yv && dv ? rhs_fn(e->t, yv, dv, e) : -1;
+  if (yv) N_VDestroy(yv);
+  if (dv) N_VDestroy(dv);
+  return r;
+}
+
+int sk_ode_jvp_(sk_ode *e, const double *y, const double *v, double *jv) {
+  N_Vector yv = N_VMake_Serial((sunindextype)e->neq, (double *)y, e->sunctx);
+  N_Vector vv = N_VMake_Serial((sunindextype)e->neq, (double *)v, e->sunctx);
+  N_Vector jvv = N_VMake_Serial((sunindextype)e->neq, jv, e->sunctx);
+  int r = yv && vv && jvv ? jtimes_fn(vv, jvv, e->t, yv, NULL, e, NULL) : -1;
+  if (yv) N_VDestroy(yv);
+  if (vv) N_VDestroy(vv);
+  if (jvv) N_VDestroy(jvv);
+  return r;
 }
