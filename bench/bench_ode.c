@@ -5,7 +5,7 @@
  * time although most of the mass is beyond nmax by t = 10.
  *
  *   bench_ode [nmax=1048576] [T=10] [rtol=1e-6] [threads=2] [post_gel=flory|stockmayer]
- *             [atol=1e-14]
+ *             [atol=1e-12] [linsol=auto|exact|gmres]
  *
  * Prints wall time, peak RSS (getrusage), solver counts, and the relative
  * errors of f_1, f_2, f_10 and of the particle number M0 + N_tail against
@@ -32,7 +32,10 @@ int main(int argc, char **argv) {
   double rtol = argc > 3 ? atof(argv[3]) : 1e-6;
   int threads = argc > 4 ? atoi(argv[4]) : 2;
   int flory = !(argc > 5 && strcmp(argv[5], "stockmayer") == 0);
-  double atol = argc > 6 ? atof(argv[6]) : 1e-14;
+  double atol = argc > 6 ? atof(argv[6]) : 1e-12;
+  int linsol = SK_ODE_LINSOL_AUTO;
+  if (argc > 7 && strcmp(argv[7], "exact") == 0) linsol = SK_ODE_LINSOL_EXACT;
+  if (argc > 7 && strcmp(argv[7], "gmres") == 0) linsol = SK_ODE_LINSOL_GMRES;
   sk_error err = {0};
   double t0 = now();
   sk_coag *c;
@@ -48,6 +51,7 @@ int main(int argc, char **argv) {
   o.post_gel = flory ? SK_ODE_FLORY : SK_ODE_STOCKMAYER;
   o.threads = threads;
   o.atol = atol;
+  o.linsol = linsol;
   sk_ode *e;
   if (sk_ode_create(c, f0, &o, &e, &err)) {
     fprintf(stderr, "bench_ode: %s\n", err.msg);
@@ -55,8 +59,9 @@ int main(int argc, char **argv) {
   }
   free(f0);
   printf("additive kernel, nmax = %lld, t = 0..%g, rtol %g, atol %g, tail %s, sums %s, "
-         "%d FFT threads\n",
-         M, T, rtol, o.atol, sk_ode_postgel_name(o.post_gel), sk_coag_path_name(c), threads);
+         "Newton systems %s, %d FFT threads\n",
+         M, T, rtol, o.atol, sk_ode_postgel_name(o.post_gel), sk_coag_path_name(c),
+         sk_ode_linsol_name(e), threads);
   const double ts[8] = {1, 2, 3, 4, 5, 6, 8, 10};
   int rc = 0;
   for (int i = 0; i < 8 && ts[i] <= T; ++i) {
@@ -89,10 +94,10 @@ int main(int argc, char **argv) {
   sk_ode_get_stats(e, &st);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  printf("wall %.2f s, peak RSS %.1f MB; steps %ld, rhs %ld, jvp %ld, newton %ld, gmres %ld, "
-         "error-test fails %ld, newton fails %ld\n",
+  printf("wall %.2f s, peak RSS %.1f MB; steps %ld, rhs %ld, jvp %ld, newton %ld, linear "
+         "solves/iterations %ld, Jacobian setups %ld, error-test fails %ld, newton fails %ld\n",
          wall, ru.ru_maxrss / 1024.0, st.steps, st.rhs_evals, st.jvp_evals, st.newton_iters,
-         st.lin_iters, st.err_test_fails, st.newton_fails);
+         st.lin_iters, st.prec_setups, st.err_test_fails, st.newton_fails);
   sk_ode_free(e);
   sk_coag_free(c);
   return rc ? 1 : 0;

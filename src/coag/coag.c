@@ -211,13 +211,15 @@ static long long last_nonzero(const double *x, long long M) {
   return n;
 }
 
-/* Last index n with |x_n w_n| > rel * max |x w| (FFT paths). */
+/* Last index n with |x_n w_n| > rel * max |x w| (FFT paths); w_n = 1,
+ * n, w[n-1], n^2 for wkind = 0, 1, 2, 3. */
 static long long support(const double *x, const double *w, int wkind, long long M, double rel) {
   double mx = 0;
   for (long long n = 1; n <= M; ++n) {
     double a = fabs(x[n - 1]);
     if (wkind == 1) a *= (double)n;
     else if (wkind == 2) a *= w[n - 1];
+    else if (wkind == 3) a *= (double)n * (double)n;
     if (a > mx) mx = a;
   }
   if (mx == 0) return 0;
@@ -227,6 +229,7 @@ static long long support(const double *x, const double *w, int wkind, long long 
     double a = fabs(x[n - 1]);
     if (wkind == 1) a *= (double)n;
     else if (wkind == 2) a *= w[n - 1];
+    else if (wkind == 3) a *= (double)n * (double)n;
     if (a > thr) break;
     --n;
   }
@@ -261,6 +264,19 @@ static double tilt_rate(const double *g, long long nsup) {
     double r = log(gmax / a) / (double)(n - nm);
     if (r < k) k = r;
   }
+  /* The chord slope above is the rate of the exponential factor only at
+   * the far end: for g_n ~ n^{-p} e^{-a n} it is a + p ln(nsup) / nsup,
+   * and the tilted sequence then climbs back to ~max |g| over the last
+   * ~nsup / (p ln nsup) masses, whose squared norm multiplies the FFT's
+   * rounding error at all the other masses (measured: K = n + m at t = 4.5,
+   * nmax 65536, a mass-balance error of 6e-8 against 4e-11 untilted). The
+   * local log-slope over the second half of the decay, a + p ln 2 / (its
+   * length), is the rate the tilt is for: the smaller of the two. */
+  long long n2 = nsup, n1 = nm + (nsup - nm) / 2;
+  if (n1 > nm && n1 < n2 && g[n1 - 1] != 0 && g[n2 - 1] != 0) {
+    double kl = log(fabs(g[n1 - 1]) / fabs(g[n2 - 1])) / (double)(n2 - n1);
+    if (kl < k) k = kl;
+  }
   /* e^{k (2 nsup)} must stay far from overflow; k > 0 only */
   if (!(k > 0) || !isfinite(k)) return 0;
   if (k * (double)(2 * nsup) > 600) k = 600 / (double)(2 * nsup);
@@ -277,6 +293,43 @@ static void tilt(double *x, const double *y, long long n, double k) {
   }
 }
 
+
+/* Rate at which the pairs (i, j), i, j <= M, i + j > M carry mass out of
+ * 1..M, 1/2 sum (i + j) K(i, j) f_i f_j, and its derivative in the
+ * direction v, from the suffix sums S_k(m) = sum_{i=m+1}^{M} i^k f_i in
+ * O(M): for the partner j of f_i the pairs leaving are i > M - j, so
+ *   rate = 1/2 s sum_j f_j R_j,  derivative = s sum_j v_j R_j,
+ *   R_j = S1 + j S0 (K = s), S2 + 2 j S1 + j^2 S0 (K = s (n + m)),
+ *         j (S2 + j S1) (K = s n m),  at m = M - j.
+ * Exact sums (compensated), where the FFT's out-of-range products carried
+ * its rounding error, ~1e-16 of the largest terms times s^2 ~ M^2, into the
+ * tail (a mass defect growing like M^2.5: 4e-5 at M = 2^20). */
+static void classical_tail(sk_coag_kind k, double sc, const double *f, const double *v,
+                           long long M, double *rate, double *drate) {
+  double S0 = 0, S1 = 0, S2 = 0;
+  double r = 0, rc = 0, d = 0, dc = 0;
+  for (long long j = 1; j <= M; ++j) {
+    long long m = M - j; /* add i = m + 1 to the suffix */
+    double fi = f[m], di = (double)(m + 1), dj = (double)j;
+    S0 += fi;
+    S1 += di * fi;
+    S2 += di * di * fi;
+    double R = k == SK_COAG_CONSTANT   ? S1 + dj * S0
+               : k == SK_COAG_ADDITIVE ? S2 + 2 * dj * S1 + dj * dj * S0
+                                       : dj * (S2 + dj * S1);
+    double t = f[j - 1] * R, u = r + t;
+    rc += fabs(r) >= fabs(t) ? (r - u) + t : (t - u) + r;
+    r = u;
+    if (v) {
+      t = v[j - 1] * R;
+      u = d + t;
+      dc += fabs(d) >= fabs(t) ? (d - u) + t : (t - u) + d;
+      d = u;
+    }
+  }
+  if (rate) *rate = 0.5 * sc * (r + rc);
+  if (drate) *drate = sc * (d + dc);
+}
 
 /* Classical kernels: gain_s = 1/2 scale w_s (g*g)_s with
  *   constant:       g = f,      w_s = 1
@@ -297,19 +350,24 @@ static void classical_rhs(const sk_coag *c, sk_coag_ws *ws, const double *f, dou
     for (long long n = 1; n <= M; ++n) gm[n - 1] = (double)n * f[n - 1];
     g = gm;
   }
-  long long nsup = c->path == SK_COAG_PATH_FFT ? support(g, NULL, 0, M, SK_COAG_SUPPORT_REL)
+  /* the cut weighs g_n by n^2: the mass flux a dropped partner n would
+   * carry is ~ n^2 g_n (K = n + m: n (n M0 + M1) f_n); unweighted, the cut
+   * at 1e-18 of max g dropped a mass flux of 3e-9 of the total at nmax =
+   * 2^17, t = 3.96 (a mass defect growing with nmax) */
+  long long nsup = c->path == SK_COAG_PATH_FFT ? support(g, NULL, 3, M, SK_COAG_SUPPORT_REL)
                                                : last_nonzero(g, M);
   double *conv = ws->a;
   if (c->path == SK_COAG_PATH_FFT) {
     double k = tilt_rate(g, nsup);
+    long long nc = nsup >= SK_COAG_SPLIT_MIN ? SK_COAG_SPLIT : 0;
     if (k > 0) {
       double *gt = ws->tmp;
       tilt(gt, g, nsup, k);
-      sk_coag_convolve(ws, gt, gt, nsup, 1, conv);
+      sk_coag_autoconvolve_split(ws, gt, nsup, nc, conv);
       /* conv[s] *= e^{-k (s-2)}, s = 2..2 nsup */
       tilt(conv + 2, conv + 2, 2 * nsup - 1, -k);
     } else {
-      sk_coag_convolve(ws, g, g, nsup, 1, conv);
+      sk_coag_autoconvolve_split(ws, g, nsup, nc, conv);
     }
   } else {
     conv[0] = conv[1] = 0;
@@ -337,12 +395,16 @@ static void classical_rhs(const sk_coag *c, sk_coag_ws *ws, const double *f, dou
     df[n - 1] = gain - f[n - 1] * L;
   }
   double tail = 0;
-  for (long long s = M + 1; s <= smax; ++s) {
-    double t = (double)s * conv[s];
-    if (k == SK_COAG_ADDITIVE) t *= (double)s;
-    tail += t;
+  if (c->path == SK_COAG_PATH_FFT) {
+    classical_tail(k, sc, f, NULL, M, &tail, NULL);
+  } else {
+    for (long long s = M + 1; s <= smax; ++s) {
+      double t = (double)s * conv[s];
+      if (k == SK_COAG_ADDITIVE) t *= (double)s;
+      tail += t;
+    }
+    tail *= 0.5 * sc;
   }
-  tail *= 0.5 * sc;
   *tail_rate = tail < 0 ? 0 : tail;
 }
 
@@ -369,8 +431,8 @@ static void classical_jvp(const sk_coag *c, sk_coag_ws *ws, const double *f, con
   }
   long long nsup;
   if (c->path == SK_COAG_PATH_FFT) {
-    long long a = support(gf, NULL, 0, M, SK_COAG_SUPPORT_REL);
-    long long b = support(gv, NULL, 0, M, SK_COAG_SUPPORT_REL);
+    long long a = support(gf, NULL, 3, M, SK_COAG_SUPPORT_REL);
+    long long b = support(gv, NULL, 3, M, SK_COAG_SUPPORT_REL);
     nsup = a > b ? a : b;
   } else {
     long long a = last_nonzero(gf, M), b = last_nonzero(gv, M);
@@ -412,12 +474,17 @@ static void classical_jvp(const sk_coag *c, sk_coag_ws *ws, const double *f, con
     jv[n - 1] = gain - v[n - 1] * L - f[n - 1] * Kv;
   }
   double tail = 0;
-  for (long long s = M + 1; s <= smax; ++s) {
-    double t = (double)s * conv[s];
-    if (k == SK_COAG_ADDITIVE) t *= (double)s;
-    tail += t;
+  if (c->path == SK_COAG_PATH_FFT) {
+    classical_tail(k, sc, f, v, M, NULL, &tail);
+  } else {
+    for (long long s = M + 1; s <= smax; ++s) {
+      double t = (double)s * conv[s];
+      if (k == SK_COAG_ADDITIVE) t *= (double)s;
+      tail += t;
+    }
+    tail *= sc;
   }
-  *dtail = sc * tail;
+  *dtail = tail;
 }
 
 /* ------------------------------------------------- stored-matrix kernels */

@@ -16,6 +16,15 @@
  * tilt (mass defect ~4e-9, M2 off by 1e-7 there). */
 #define SK_COAG_SUPPORT_REL 1e-18
 
+/* The classical right-hand side's autoconvolution splits its sequence at
+ * mass SK_COAG_SPLIT when the support reaches SK_COAG_SPLIT_MIN masses
+ * (sk_coag_autoconvolve_split: the FFT's rounding error at large masses
+ * drops by ~max_{n > split} f / max f; docs/ode.md section 4). */
+#ifndef SK_COAG_SPLIT
+#define SK_COAG_SPLIT 256
+#endif
+#define SK_COAG_SPLIT_MIN 4096
+
 struct sk_coag {
   sk_coag_kind kind;
   sk_coag_path path;
@@ -87,6 +96,9 @@ int sk_coag_build_lowrank(sk_coag *c, sk_coag_kernel_fn fn, void *ctx, const sk_
  * for s = 2..2n, via FFT when n is large. x, y, out use index = mass
  * (x[0] ignored, treated as 0); out has room for 2n+1 entries. When sym is
  * set, x == y and only the autoconvolution is formed. */
+/* (x * x) with x split at mass nc for accuracy at large masses (coag_fft.c). */
+void sk_coag_autoconvolve_split(sk_coag_ws *ws, const double *x, long long nsup, long long nc,
+                                double *out);
 void sk_coag_convolve(sk_coag_ws *ws, const double *x, const double *y, long long n, int sym,
                       double *out);
 /* Low-rank products: out[s] = sum_r ((u_r f) * (v_r g))_s + ((v_r f) * (u_r g))_s. */
