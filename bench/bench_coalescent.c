@@ -7,7 +7,11 @@
  * time and of the thread's CPU time (the machine may be shared), proposals
  * per coagulation, bytes held. Then one run from Nbig monomers per classical
  * kernel, each in a child process so that its peak resident set size is its
- * own. Single-threaded throughout (replicas parallelize over OpenMP threads).
+ * own. Single-threaded so far (one replica is sequential); last, the
+ * throughput of `smolkin coalescent`'s replica loop (sk_ml_run: replicas
+ * over OpenMP threads, OMP_NUM_THREADS, default all cores): 4 replicas per
+ * thread from N monomers, coagulations of all replicas per second of wall
+ * time.
  * Figures and the command are recorded in docs/bench-coalescent.md.
  */
 #include <stdio.h>
@@ -17,6 +21,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <omp.h>
 
 #include "smolkin/coalescent.h"
 #include "smolkin/util.h"
@@ -125,6 +130,46 @@ int main(int argc, char **argv) {
     }
     printf("kingman n = 1e6 to t = 1: %.2f ms per replica (%.2e coagulations/s)\n", best * 1e3,
            (1e6 - (double)b[3]) / best);
+  }
+
+  /* replicas in parallel: what `smolkin coalescent --replicas R` delivers */
+  {
+    int nth = omp_get_max_threads();
+    const bcase par[] = {
+        {SK_COAG_CONSTANT, SK_ML_SAMPLER_AUTO, 2, "(M0 -> 1/2)"},
+        {SK_COAG_ADDITIVE, SK_ML_SAMPLER_AUTO, 1, "(M0 -> 1/e)"},
+        {SK_COAG_MULTIPLICATIVE, SK_ML_SAMPLER_AUTO, 0.9, "(pre-gel)"},
+        {SK_COAG_MULTIPLICATIVE, SK_ML_SAMPLER_AUTO, 2, "(post-gel)"},
+    };
+    printf("# N = %.0e, %d replicas over %d OpenMP threads (sk_ml_run, as smolkin coalescent)\n", N,
+           4 * nth, nth);
+    for (size_t i = 0; i < sizeof par / sizeof *par; ++i) {
+      sk_ml_kernel *k;
+      sk_error err;
+      if (sk_ml_kernel_create_classical(par[i].kind, 1.0, &k, &err)) return 1;
+      sk_ml_run_opts o;
+      memset(&o, 0, sizeof o);
+      o.cfg.N = (uint64_t)N;
+      o.cfg.hist_max = 256;
+      o.cfg.sampler = par[i].sampler;
+      o.times = &par[i].T;
+      o.ntimes = 1;
+      o.replicas = 4 * nth;
+      o.seed = 1;
+      sk_ml_results *r;
+      if (sk_ml_run(k, &o, &r, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+      }
+      char la[128];
+      loadavg(la, sizeof la);
+      printf("%-15s N=%.0e T=%-4g %-12s %lld replicas, events/replica %.0f, wall %.3f s: "
+             "%.2e ev/s in all  [load %s]\n",
+             sk_coag_kind_name(par[i].kind), N, par[i].T, par[i].note, o.replicas, r->events,
+             r->wall_s, r->events * (double)o.replicas / r->wall_s, la);
+      sk_ml_results_free(r);
+      sk_ml_kernel_free(k);
+    }
   }
 
   if (Nbig > 0) {
