@@ -142,6 +142,38 @@ static void test_fft(void **state) {
     for (int fl = 0; fl < 2; ++fl) check_case(kinds[k], fl, SK_COAG_PATH_FFT, 1024);
 }
 
+/* Threads: the large block FFTs (length >= 2^17, here at nmax 2^19) run on
+ * FFTW's threads; the solution is the same, bit for bit. */
+static void test_threads_bitwise(void **state) {
+  (void)state;
+  sk_error err = {0};
+  const long long M = 1 << 19;
+  double *y = malloc(sizeof(double) * (size_t)(M + 2)), *b = malloc(sizeof(double) * (size_t)(M + 2));
+  double *x1 = malloc(sizeof(double) * (size_t)(M + 2)), *x2 = malloc(sizeof(double) * (size_t)(M + 2));
+  for (long long n = 1; n <= M; ++n) {
+    y[n - 1] = 0.01 * pow((double)n, -1.5) * exp(-(double)n / 2e5);
+    b[n - 1] = sin(0.37 * (double)n) * y[n - 1];
+  }
+  y[M] = 0.1;
+  y[M + 1] = 1e-4;
+  b[M] = 1e-3;
+  b[M + 1] = 1e-5;
+  sk_ode_lin *L1, *L2;
+  assert_int_equal(sk_ode_lin_create(SK_COAG_ADDITIVE, 1, M, 1, 1, 1, &L1, &err), SK_OK);
+  assert_int_equal(sk_ode_lin_create(SK_COAG_ADDITIVE, 1, M, 1, 1, 2, &L2, &err), SK_OK);
+  sk_ode_lin_setup(L1, y);
+  sk_ode_lin_setup(L2, y);
+  assert_int_equal(sk_ode_lin_solve(L1, 0.1, b, x1), 0);
+  assert_int_equal(sk_ode_lin_solve(L2, 0.1, b, x2), 0);
+  assert_memory_equal(x1, x2, sizeof(double) * (size_t)(M + 2));
+  sk_ode_lin_free(L1);
+  sk_ode_lin_free(L2);
+  free(y);
+  free(b);
+  free(x1);
+  free(x2);
+}
+
 /* The ODE with the exact Newton systems and with GMRES: the same solution
  * within the tolerances (additive kernel, Flory tail, front crossing nmax). */
 static void test_exact_vs_gmres(void **state) {
@@ -188,6 +220,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_direct),
       cmocka_unit_test(test_fft),
+      cmocka_unit_test(test_threads_bitwise),
       cmocka_unit_test(test_exact_vs_gmres),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
