@@ -505,16 +505,23 @@ static void matrix_rhs(const sk_coag *c, sk_coag_ws *ws, const double *f, double
       continue;
     }
     double L = 0;
+#pragma omp simd reduction(+ : L)
     for (long long m = 1; m <= nz; ++m) L += row[m - 1] * f[m - 1];
-    /* ordered pairs (n, m), n + m <= M: half the rate each */
-    double h = 0.5 * fn;
-    long long mlim = M - n < nz ? M - n : nz;
-    double *gp = gain + n; /* gain[n + m] */
-    for (long long m = 1; m <= mlim; ++m) gp[m] += h * row[m - 1] * f[m - 1];
-    double t = 0;
-    for (long long m = M - n + 1; m <= nz; ++m) t += (double)(n + m) * row[m - 1] * f[m - 1];
-    tail += h * t;
     df[n - 1] = -fn * L;
+    /* unordered pairs {n, m}, m >= n, once: K f_n f_m to mass n + m (half
+     * of it for m = n), the pairs with n + m > M to the tail */
+    if (n <= nz) {
+      long long mlim = M - n < nz ? M - n : nz;
+      if (n <= mlim) gain[2 * n] += 0.5 * fn * row[n - 1] * fn;
+      double *gp = gain + n; /* gain[n + m] */
+#pragma omp simd
+      for (long long m = n + 1; m <= mlim; ++m) gp[m] += fn * row[m - 1] * f[m - 1];
+      long long m0 = M - n + 1 > n ? M - n + 1 : n;
+      double t = 0;
+      for (long long m = m0; m <= nz; ++m)
+        t += (m == n ? 0.5 : 1.0) * (double)(n + m) * row[m - 1] * f[m - 1];
+      tail += fn * t;
+    }
   }
   for (long long n = 1; n <= M; ++n) df[n - 1] += gain[n];
   *tail_rate = tail < 0 ? 0 : tail;
