@@ -27,7 +27,7 @@ void sk_ode_lin_free(sk_ode_lin *L);
 void sk_ode_lin_setup(sk_ode_lin *L, const double *y);
 
 /* Makes the gamma-dependent part (T^{-1} U for Sherman-Morrison-Woodbury,
- * the Schur complement): two or three triangular solves; done by
+ * the Schur complement): one or two triangular solves; done by
  * sk_ode_lin_solve when gamma differs from the last one. Returns 1 when
  * singular. */
 int sk_ode_lin_prepare(sk_ode_lin *L, double gamma);
