@@ -25,22 +25,7 @@
 
 #include "smolkin/coalescent.h"
 #include "smolkin/util.h"
-
-static double cpu_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void loadavg(char *buf, size_t n) {
-  FILE *f = fopen("/proc/loadavg", "r");
-  buf[0] = '\0';
-  if (f) {
-    if (!fgets(buf, (int)n, f)) buf[0] = '\0';
-    fclose(f);
-  }
-  buf[strcspn(buf, "\n")] = '\0';
-}
+#include "bench_util.h"
 
 typedef struct {
   sk_coag_kind kind;
@@ -68,19 +53,19 @@ static int one(const bcase *c, double N, int reps, int child) {
   uint64_t ev = 0, prop = 0;
   for (int r = 0; r < reps; ++r) {
     if (r) sk_ml_reset(s, 1, (uint64_t)r, &err);
-    double t0 = sk_wtime(), c0 = cpu_now();
+    double t0 = sk_wtime(), c0 = bench_cpu_thread();
     if (sk_ml_advance(s, c->T, &err)) {
       fprintf(stderr, "%s\n", err.msg);
       return 1;
     }
-    double w = sk_wtime() - t0, cp = cpu_now() - c0;
+    double w = sk_wtime() - t0, cp = bench_cpu_thread() - c0;
     if (w < best_w) best_w = w;
     if (cp < best_c) best_c = cp;
     ev = sk_ml_events(s);
     prop = sk_ml_proposals(s);
   }
   char la[128];
-  loadavg(la, sizeof la);
+  bench_loadavg(la, sizeof la);
   printf("%-15s %-8s N=%-7.0e T=%-4g %-12s events %10llu  prop/event %.3f  wall %7.3f s  "
          "%7.2e ev/s  cpu %7.3f s  %7.2e ev/s(cpu)  %6.0f MB",
          sk_ml_kernel_name(k), sk_ml_sampler_name(s), N, c->T, c->note, (unsigned long long)ev,
@@ -162,7 +147,7 @@ int main(int argc, char **argv) {
         return 1;
       }
       char la[128];
-      loadavg(la, sizeof la);
+      bench_loadavg(la, sizeof la);
       printf("%-15s N=%.0e T=%-4g %-12s %lld replicas, events/replica %.0f, wall %.3f s: "
              "%.2e ev/s in all  [load %s]\n",
              sk_coag_kind_name(par[i].kind), N, par[i].T, par[i].note, o.replicas, r->events,

@@ -19,12 +19,7 @@
 
 #include "smolkin/ode.h"
 #include "smolkin/ode_exact.h"
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "smolkin/util.h"
 
 int main(int argc, char **argv) {
   long long M = argc > 1 ? atoll(argv[1]) : 1048576;
@@ -37,7 +32,7 @@ int main(int argc, char **argv) {
   if (argc > 7 && strcmp(argv[7], "exact") == 0) linsol = SK_ODE_LINSOL_EXACT;
   if (argc > 7 && strcmp(argv[7], "gmres") == 0) linsol = SK_ODE_LINSOL_GMRES;
   sk_error err = {0};
-  double t0 = now();
+  double t0 = sk_wtime();
   sk_coag *c;
   if (sk_coag_create_classical(SK_COAG_ADDITIVE, 1, M, &c, &err)) {
     fprintf(stderr, "bench_ode: %s\n", err.msg);
@@ -85,11 +80,11 @@ int main(int argc, char **argv) {
     sk_ode_get_stats(e, &st);
     printf("  tail mass %.4f  mass defect %.1e  | %.1f s, %ld steps, %ld newton fails, "
            "active nmax %lld\n",
-           sk_ode_tail_mass(e), sk_ode_mass_defect(e), now() - t0, st.steps, st.newton_fails,
+           sk_ode_tail_mass(e), sk_ode_mass_defect(e), sk_wtime() - t0, st.steps, st.newton_fails,
            st.active_nmax);
     fflush(stdout);
   }
-  double wall = now() - t0;
+  double wall = sk_wtime() - t0;
   sk_ode_stats st;
   sk_ode_get_stats(e, &st);
   struct rusage ru;

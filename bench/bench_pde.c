@@ -28,22 +28,7 @@
 
 #include "smolkin/pde.h"
 #include "smolkin/util.h"
-
-static double cpu_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void load(char *buf, size_t n) {
-  FILE *f = fopen("/proc/loadavg", "r");
-  buf[0] = 0;
-  if (f) {
-    if (!fgets(buf, (int)n, f)) buf[0] = 0;
-    fclose(f);
-  }
-  buf[strcspn(buf, "\n")] = 0;
-}
+#include "bench_util.h"
 
 static sk_model *model(const char **a) {
   sk_model *m;
@@ -68,8 +53,8 @@ static void run(const char *name, const char **keys, double T, int nrep) {
   sk_pde *p;
   sk_error e;
   char l0[128], l1[128];
-  load(l0, sizeof l0);
-  double w0 = sk_wtime(), c0 = cpu_now();
+  bench_loadavg(l0, sizeof l0);
+  double w0 = sk_wtime(), c0 = bench_cpu_process();
   if (sk_pde_alloc(m, &o, &p, &e)) {
     fprintf(stderr, "%s\n", e.msg);
     exit(1);
@@ -91,15 +76,15 @@ static void run(const char *name, const char **keys, double T, int nrep) {
     sk_pde_get_stats(p, &st);
     printf("  t = %-6g wall %8.2f s  cpu %8.2f s  M0 %.6f M1 %.6f tail %.3e outflow %.3e  steps "
            "%lld, C evals %lld (cell steps: euler %lld, heun %lld, bs3 %lld; rejected %lld)\n",
-           t, sk_wtime() - w0, cpu_now() - c0, sk_pde_M0(p), sk_pde_M1(p), sk_pde_tail_mass(p),
+           t, sk_wtime() - w0, bench_cpu_process() - c0, sk_pde_M0(p), sk_pde_M1(p), sk_pde_tail_mass(p),
            sk_pde_outflow(p), st.steps, st.coag_rhs, st.coag_euler, st.coag_heun, st.coag_bs3,
            st.coag_rejected);
     fflush(stdout);
   }
-  load(l1, sizeof l1);
+  bench_loadavg(l1, sizeof l1);
   double bal = fabs(sk_pde_M1(p) + sk_pde_tail_mass(p) + sk_pde_outflow(p) - M10) / M10;
   printf("  total wall %.2f s, cpu %.2f s; |M1 + tail + outflow - M1(0)|/M1(0) = %.1e\n",
-         sk_wtime() - w0, cpu_now() - c0, bal);
+         sk_wtime() - w0, bench_cpu_process() - c0, bal);
   printf("  load before: %s | after: %s\n", l0, l1);
   sk_pde_free(p);
   sk_model_free(m);
@@ -127,10 +112,10 @@ static void evals(void) {
     double *f = malloc((size_t)nm[q] * sizeof *f), *df = malloc((size_t)nm[q] * sizeof *df), tr;
     for (long long n = 0; n < nm[q]; ++n) f[n] = exp(-0.01 * (double)n);
     int R = nm[q] > 256 ? 2000 : 200000;
-    double c0 = cpu_now();
+    double c0 = bench_cpu_process();
     for (int i = 0; i < R; ++i) sk_coag_rhs(c, ws, f, df, &tr);
     printf("evals: nmax = %4lld (%s, rank %d): %.3f us per evaluation of C(f) (cpu, 1 thread)\n",
-           nm[q], sk_coag_path_name(c), sk_coag_rank(c), (cpu_now() - c0) / R * 1e6);
+           nm[q], sk_coag_path_name(c), sk_coag_rank(c), (bench_cpu_process() - c0) / R * 1e6);
     free(f);
     free(df);
     sk_coag_ws_free(ws);

@@ -57,6 +57,19 @@ int sk_cli_fail(sk_cli *c, int code) {
   return (code == SK_EINVAL || code == SK_ERANGE) ? 2 : 1;
 }
 
+int sk_cli_check_masses(sk_cli *c, const char *key) {
+  long long nmax = sk_model_get_int(c->model, "coagulation.nmax");
+  size_t n;
+  const double *ml = sk_model_get_list(c->model, key, &n);
+  for (size_t q = 0; q < n; ++q)
+    if (ml[q] > (double)nmax)
+      return sk_cli_fail(c, sk_model_key_error(c->model, key, &c->err,
+                                               "mass %.0f is beyond [coagulation] nmax = %lld "
+                                               "(accepted: masses 1..nmax; raise --nmax)",
+                                               ml[q], nmax));
+  return 0;
+}
+
 static long find_flag(const sk_flag *flags, size_t n, const char *name, size_t len) {
   for (size_t i = 0; i < n; ++i)
     if (strlen(flags[i].name) == len && strncmp(flags[i].name, name, len) == 0) return (long)i;

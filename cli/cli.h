@@ -65,6 +65,10 @@ int sk_cli_get_list(sk_cli *c, const char *flag, double **out, size_t *n);
 
 /* Prints "smolkin CMD: <msg>" and returns the exit status for code. */
 int sk_cli_fail(sk_cli *c, int code);
+/* Every mass in the list key (e.g. "observe.masses") must be <= [coagulation]
+ * nmax: otherwise a message naming the key, the mass and the accepted range,
+ * and the exit status (else 0). */
+int sk_cli_check_masses(sk_cli *c, const char *key);
 /* Prints a usage error and returns 2. */
 int sk_cli_usage_error(sk_cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -216,14 +216,7 @@ int sk_cmd_ode(int argc, char **argv) {
   long long M = sk_model_get_int(m, "coagulation.nmax");
   size_t nm;
   const double *ml = sk_model_get_list(m, "observe.masses", &nm);
-  for (size_t q = 0; q < nm; ++q)
-    if (ml[q] > (double)M) {
-      rc = sk_cli_fail(&c, sk_model_key_error(m, "observe.masses", &c.err,
-                                              "mass %.0f is beyond nmax = %lld (accepted: masses "
-                                              "1..nmax; raise --nmax)",
-                                              ml[q], M));
-      goto done;
-    }
+  if ((rc = sk_cli_check_masses(&c, "observe.masses"))) goto done;
   int threads = c.threads > 0 ? c.threads : omp_get_max_threads();
   if ((rc = sk_ode_create_from_model(m, threads, &e, &c.err))) {
     rc = sk_cli_fail(&c, rc);

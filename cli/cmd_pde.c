@@ -129,14 +129,9 @@ int sk_cmd_pde(int argc, char **argv) {
   size_t nm, nobs = sk_observe_count(obs);
   const long long *masses = sk_observe_masses(obs, &nm);
   long long nmax = sk_model_get_int(m, "coagulation.nmax");
-  for (size_t q = 0; q < nm; ++q)
-    if (masses[q] > nmax) {
-      status = sk_cli_fail(&c, sk_model_key_error(m, "observe.masses", &c.err,
-                                                  "mass %lld is above [coagulation] nmax = %lld "
-                                                  "(accepted: 1..nmax)",
-                                                  masses[q], nmax));
-      goto done;
-    }
+  if ((status = sk_cli_check_masses(&c, "observe.masses")) ||
+      (status = sk_cli_check_masses(&c, "pde.snapshot_masses")))
+    goto done;
   size_t nl;
   const double *sl = sk_model_get_list(m, "pde.snapshot_masses", &nl);
   nsm = nl ? nl : nm;
@@ -145,16 +140,7 @@ int sk_cmd_pde(int argc, char **argv) {
     status = sk_cli_fail(&c, sk_error_set(&c.err, SK_ENOMEM, "out of memory"));
     goto done;
   }
-  for (size_t q = 0; q < nsm; ++q) {
-    sm[q] = nl ? (long long)sl[q] : masses[q];
-    if (sm[q] > nmax) {
-      status = sk_cli_fail(&c, sk_model_key_error(m, "pde.snapshot_masses", &c.err,
-                                                  "mass %lld is above [coagulation] nmax = %lld "
-                                                  "(accepted: 1..nmax)",
-                                                  sm[q], nmax));
-      goto done;
-    }
-  }
+  for (size_t q = 0; q < nsm; ++q) sm[q] = nl ? (long long)sl[q] : masses[q];
 
   sk_progress prog;
   sk_pde_opts o;

@@ -314,9 +314,7 @@ static void classical_tail(sk_coag_kind k, double sc, const double *f, const dou
     S0 += fi;
     S1 += di * fi;
     S2 += di * di * fi;
-    double R = k == SK_COAG_CONSTANT   ? S1 + dj * S0
-               : k == SK_COAG_ADDITIVE ? S2 + 2 * dj * S1 + dj * dj * S0
-                                       : dj * (S2 + dj * S1);
+    double R = sk_coag_leave_weight(k, dj, S0, S1, S2);
     double t = f[j - 1] * R, u = r + t;
     rc += fabs(r) >= fabs(t) ? (r - u) + t : (t - u) + r;
     r = u;

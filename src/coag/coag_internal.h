@@ -74,6 +74,18 @@ static inline double sk_coag_classical(sk_coag_kind k, double s, double n, doubl
   }
 }
 
+/* Weight of partner j in the rate at which pairs leave 1..M (classical
+ * kernels): sum_{i > M - j} (i + j) K(i, j) f_i / s = R_j with the suffix sums
+ * S_k = sum_{i = M - j + 1}^{M} i^k f_i (coag.c classical_tail, ode_lin.c). */
+static inline double sk_coag_leave_weight(sk_coag_kind k, double j, double S0, double S1,
+                                          double S2) {
+  switch (k) {
+    case SK_COAG_CONSTANT: return S1 + j * S0;
+    case SK_COAG_ADDITIVE: return S2 + 2 * j * S1 + j * j * S0;
+    default: return j * (S2 + j * S1);
+  }
+}
+
 static inline int sk_coag_is_classical(sk_coag_kind k) {
   return k == SK_COAG_CONSTANT || k == SK_COAG_ADDITIVE || k == SK_COAG_MULTIPLICATIVE;
 }

@@ -278,13 +278,8 @@ void sk_ode_lin_setup(sk_ode_lin *L, const double *y) {
     S0 += fi;
     S1 += di * fi;
     S2 += di * di * fi;
-    double dj = (double)j, dt;
-    switch (k) {
-      case SK_COAG_CONSTANT: dt = S1 + dj * S0; break;
-      case SK_COAG_ADDITIVE: dt = S2 + 2 * dj * S1 + dj * dj * S0; break;
-      default: dt = dj * (S2 + dj * S1); break;
-    }
-    double rg = s * dt;
+    double dj = (double)j;
+    double rg = s * sk_coag_leave_weight(k, dj, S0, S1, S2);
     if (fl) {
       if (k == SK_COAG_CONSTANT) rg += s * dj * N;
       else if (k == SK_COAG_ADDITIVE) rg += s * dj * (dj * N + G);
